@@ -1,0 +1,120 @@
+#include "num.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool isdig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+bool num_parse_double_prefix(const char *s, double *out, const char **end)
+{
+	const char *p = s;
+	if (!s)
+		return false;
+	if (*p == '+' || *p == '-')
+		p++;
+	const char *digits = p;
+	while (isdig(*p))
+		p++;
+	size_t nint = (size_t)(p - digits);
+	size_t nfrac = 0;
+	if (*p == '.') {
+		p++;
+		while (isdig(*p)) {
+			p++;
+			nfrac++;
+		}
+	}
+	if (nint + nfrac == 0)
+		return false;
+	/* The syntax is checked above; strtod only converts it. It runs in the
+	 * C locale (no plugin calls setlocale), so '.' is the point. */
+	char tmp[128];
+	size_t n = (size_t)(p - s);
+	if (n >= sizeof tmp)
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	double v = strtod(tmp, NULL);
+	if (errno == ERANGE || !isfinite(v))
+		return false;
+	*out = v;
+	if (end)
+		*end = p;
+	return true;
+}
+
+bool num_parse_double(const char *s, double *out)
+{
+	const char *end;
+	double v;
+	if (!num_parse_double_prefix(s, &v, &end) || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool num_parse_long(const char *s, long min, long max, long *out)
+{
+	if (!s || !*s)
+		return false;
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdig(*p))
+		return false;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool num_parse_ull(const char *s, unsigned long long *out)
+{
+	if (!s || !isdig(*s))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+void num_format(double v, int decimals, char *out, size_t size)
+{
+	if (!isfinite(v)) {
+		snprintf(out, size, "U");  /* the guidelines' "unknown" value */
+		return;
+	}
+	if (decimals >= 0) {
+		snprintf(out, size, "%.*f", decimals, v);
+		return;
+	}
+	if (fabs(v) < 9.0e15 && v == floor(v)) {
+		snprintf(out, size, "%.0f", v);
+		return;
+	}
+	snprintf(out, size, "%.6f", v);
+	char *dot = strchr(out, '.');
+	if (dot) {
+		char *e = out + strlen(out) - 1;
+		while (e > dot && *e == '0')
+			*e-- = '\0';
+		if (e == dot)
+			*e = '\0';
+	}
+	if (strcmp(out, "-0") == 0)
+		snprintf(out, size, "0");
+}

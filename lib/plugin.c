@@ -1,0 +1,203 @@
+#include "plugin.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "num.h"
+#include "range.h"
+
+int plugin_verbose;
+const char *plugin_service = "MAMORI";
+
+static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+const char *state_name(enum state s)
+{
+	return (unsigned)s <= STATE_UNKNOWN ? names[s] : "UNKNOWN";
+}
+
+static int rank(enum state s)
+{
+	switch (s) {
+	case STATE_OK: return 0;
+	case STATE_UNKNOWN: return 1;
+	case STATE_WARNING: return 2;
+	case STATE_CRITICAL: return 3;
+	}
+	return 1;
+}
+
+enum state state_worst(enum state a, enum state b)
+{
+	return rank(a) >= rank(b) ? a : b;
+}
+
+int state_parse(const char *s)
+{
+	for (int i = 0; i <= STATE_UNKNOWN; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return i;
+	if (s[0] >= '0' && s[0] <= '3' && s[1] == '\0')
+		return s[0] - '0';
+	return -1;
+}
+
+void check_init(struct check *c, const char *service)
+{
+	memset(c, 0, sizeof *c);
+	c->service = service;
+	c->sep = " - ";
+	c->state = STATE_OK;
+	plugin_service = service;
+}
+
+void check_raise(struct check *c, enum state s)
+{
+	c->state = state_worst(c->state, s);
+}
+
+/* Monitoring engines split the first line at '|' and treat a newline as the
+ * start of long output, so neither may come from measured text. */
+static void add_clean(struct buf *b, const char *s, size_t n, bool allow_newline)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '|')
+			buf_puts(b, "\xc2\xa6");  /* U+00A6 BROKEN BAR */
+		else if (ch == '\n' && allow_newline)
+			buf_putc(b, '\n');
+		else if (ch < 0x20 || ch == 0x7f)
+			buf_putc(b, ' ');
+		else
+			buf_putc(b, (char)ch);
+	}
+}
+
+static void add_vclean(struct buf *b, bool nl, const char *fmt, va_list ap)
+{
+	struct buf tmp = BUF_INIT;
+	buf_vprintf(&tmp, fmt, ap);
+	add_clean(b, buf_cstr(&tmp), tmp.len, nl);
+	buf_free(&tmp);
+}
+
+void check_summary(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_vclean(&c->summary, false, fmt, ap);
+	va_end(ap);
+}
+
+void check_long(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add_vclean(&c->longout, true, fmt, ap);
+	va_end(ap);
+	buf_putc(&c->longout, '\n');
+}
+
+void perf_label(struct buf *b, const char *label)
+{
+	/* Quotes when the label holds a space, '=' or a quote; a quote inside
+	 * is doubled as the guidelines say. Control characters and '|' would
+	 * break the line and are replaced. */
+	bool quote = strpbrk(label, " '=\"") != NULL || !*label;
+	if (quote)
+		buf_putc(b, '\'');
+	for (const char *p = label; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '\'')
+			buf_puts(b, "''");
+		else if (ch < 0x20 || ch == 0x7f || ch == '|')
+			buf_putc(b, '_');
+		else
+			buf_putc(b, (char)ch);
+	}
+	if (quote)
+		buf_putc(b, '\'');
+}
+
+void check_perf(struct check *c, const struct perf *p)
+{
+	char f[5][160];
+	struct buf *b = &c->perf;
+
+	num_format(p->value, p->decimals, f[0], sizeof f[0]);
+	range_format(p->warn, f[1], sizeof f[1]);
+	range_format(p->crit, f[2], sizeof f[2]);
+	f[3][0] = f[4][0] = '\0';
+	if (p->has_min)
+		num_format(p->min, -1, f[3], sizeof f[3]);
+	if (p->has_max)
+		num_format(p->max, -1, f[4], sizeof f[4]);
+	int last = 4;  /* trailing empty fields are left out */
+	while (last > 0 && !f[last][0])
+		last--;
+
+	if (b->len)
+		buf_putc(b, ' ');
+	perf_label(b, p->label);
+	buf_printf(b, "=%s%s", f[0], p->uom ? p->uom : "");
+	for (int i = 1; i <= last; i++)
+		buf_printf(b, ";%s", f[i]);
+}
+
+_Noreturn void check_exit(struct check *c)
+{
+	struct buf out = BUF_INIT;
+	buf_printf(&out, "%s %s%s%s", c->service, state_name(c->state), c->sep, buf_cstr(&c->summary));
+	if (c->perf.len)
+		buf_printf(&out, " | %s", buf_cstr(&c->perf));
+	buf_putc(&out, '\n');
+	if (c->longout.len)
+		buf_add(&out, c->longout.s, c->longout.len);
+	fflush(stdout);
+	/* One write where the size allows: an engine reading the pipe sees the
+	 * whole answer or nothing. */
+	size_t off = 0;
+	while (off < out.len) {
+		ssize_t n = write(STDOUT_FILENO, out.s + off, out.len - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	enum state s = c->state;
+	buf_free(&out);
+	buf_free(&c->summary);
+	buf_free(&c->perf);
+	buf_free(&c->longout);
+	exit(s);
+}
+
+_Noreturn void plugin_die(enum state s, const char *fmt, ...)
+{
+	struct check c;
+	const char *service = plugin_service;
+	check_init(&c, service);
+	c.state = s;
+	va_list ap;
+	va_start(ap, fmt);
+	add_vclean(&c.summary, false, fmt, ap);
+	va_end(ap);
+	check_exit(&c);
+}
+
+void human_bytes(double bytes, char *out, unsigned size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	unsigned u = 0;
+	while (bytes >= 1024 && u < 5) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, size, "%.0f %s", bytes, units[u]);
+	else
+		snprintf(out, size, "%.1f %s", bytes, units[u]);
+}

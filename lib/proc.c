@@ -1,0 +1,186 @@
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "num.h"
+
+ssize_t read_text_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+const char *proc_root(void)
+{
+	const char *r = getauxval(AT_SECURE) ? NULL : getenv("MAMORI_PROC_ROOT");
+	return r && *r ? r : "/proc";
+}
+
+static int read_proc(const char *root, const char *name, char *buf, size_t size)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", root ? root : proc_root(), name);
+	return read_text_file(path, buf, size) < 0 ? -1 : 0;
+}
+
+/* Skip spaces, then parse one decimal field. */
+static bool next_double(const char **p, double *v)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	return num_parse_double_prefix(*p, v, p);
+}
+
+int parse_loadavg(const char *text, struct loadavg *out)
+{
+	const char *p = text;
+	for (int i = 0; i < 3; i++)
+		if (!next_double(&p, &out->load[i]) || out->load[i] < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+	char *end;
+	out->running = strtol(p, &end, 10);
+	if (*end == '/')
+		out->total = strtol(end + 1, NULL, 10);
+	else
+		out->running = out->total = -1;
+	return 0;
+}
+
+int proc_loadavg(const char *root, struct loadavg *out)
+{
+	char buf[256];
+	if (read_proc(root, "loadavg", buf, sizeof buf) < 0)
+		return -1;
+	return parse_loadavg(buf, out);
+}
+
+int parse_meminfo(const char *text, struct meminfo *out)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "MemTotal:", offsetof(struct meminfo, total) },
+		{ "MemFree:", offsetof(struct meminfo, free) },
+		{ "MemAvailable:", offsetof(struct meminfo, available) },
+		{ "Buffers:", offsetof(struct meminfo, buffers) },
+		{ "Cached:", offsetof(struct meminfo, cached) },
+		{ "SReclaimable:", offsetof(struct meminfo, sreclaimable) },
+		{ "Shmem:", offsetof(struct meminfo, shmem) },
+		{ "SwapTotal:", offsetof(struct meminfo, swap_total) },
+		{ "SwapFree:", offsetof(struct meminfo, swap_free) },
+		{ "SwapCached:", offsetof(struct meminfo, swap_cached) },
+	};
+	unsigned seen = 0;
+	memset(out, 0, sizeof *out);
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			size_t kl = strlen(keys[i].key);
+			if (strncmp(line, keys[i].key, kl) != 0)
+				continue;
+			const char *v = line + kl;
+			while (*v == ' ')
+				v++;
+			char *end;
+			errno = 0;
+			unsigned long long kb = strtoull(v, &end, 10);
+			if (end == v || errno)
+				break;
+			/* values are in kB; anything above 2^54 kB is garbage */
+			if (kb > (1ULL << 54))
+				break;
+			*(unsigned long long *)((char *)out + keys[i].off) = kb * 1024;
+			seen |= 1u << i;
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	out->has_available = seen & (1u << 2);
+	/* MemTotal and MemFree are always there; without them this is not meminfo */
+	if ((seen & 3u) != 3u || out->total == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int proc_meminfo(const char *root, struct meminfo *out)
+{
+	char buf[8192];
+	if (read_proc(root, "meminfo", buf, sizeof buf) < 0)
+		return -1;
+	return parse_meminfo(buf, out);
+}
+
+int parse_cpustat(const char *text, struct cpustat *out)
+{
+	memset(out, 0, sizeof *out);
+	if (strncmp(text, "cpu ", 4) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	const char *p = text + 4;
+	int n = 0;
+	for (; n < CPU_FIELDS; n++) {
+		while (*p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		char *end;
+		out->t[n] = strtoull(p, &end, 10);
+		p = end;
+	}
+	if (n < 4) {  /* user nice system idle exist on every kernel */
+		errno = EINVAL;
+		return -1;
+	}
+	for (const char *l = strchr(text, '\n'); l; l = strchr(l + 1, '\n'))
+		if (strncmp(l + 1, "cpu", 3) == 0 && l[4] >= '0' && l[4] <= '9')
+			out->ncpu++;
+	return 0;
+}
+
+int proc_cpustat(const char *root, struct cpustat *out)
+{
+	/* /proc/stat grows with CPUs and interrupts; 64 kB covers the cpu lines
+	 * of a few hundred CPUs, and only the head is needed. */
+	char *buf = malloc(65536);
+	if (!buf)
+		return -1;
+	int r = read_proc(root, "stat", buf, 65536);
+	if (r == 0)
+		r = parse_cpustat(buf, out);
+	free(buf);
+	return r;
+}
+
+int cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}

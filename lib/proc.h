@@ -1,0 +1,49 @@
+/* Readers of the small /proc files the host checks need. Each file is read
+ * with one open+read into a caller's buffer: no stdio, no allocation. */
+#ifndef MAMORI_PROC_H
+#define MAMORI_PROC_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read a whole small file; NUL-terminated; returns its length or -1 (errno). */
+ssize_t read_text_file(const char *path, char *buf, size_t size);
+
+struct loadavg {
+	double load[3];          /* 1, 5, 15 minutes */
+	long running, total;     /* runnable / all scheduling entities */
+};
+/* 0 or -1 with errno; a malformed file gives -1 and errno EINVAL. */
+int proc_loadavg(const char *root, struct loadavg *out);
+/* Parse the text of /proc/loadavg (exposed for tests). */
+int parse_loadavg(const char *text, struct loadavg *out);
+
+struct meminfo {
+	/* bytes */
+	unsigned long long total, free, available, buffers, cached, sreclaimable,
+		shmem, swap_total, swap_free, swap_cached;
+	bool has_available;      /* MemAvailable exists (Linux >= 3.14) */
+};
+int proc_meminfo(const char *root, struct meminfo *out);
+int parse_meminfo(const char *text, struct meminfo *out);
+
+/* The "cpu" line of /proc/stat, in clock ticks. */
+enum cpu_field {
+	CPU_USER, CPU_NICE, CPU_SYSTEM, CPU_IDLE, CPU_IOWAIT, CPU_IRQ,
+	CPU_SOFTIRQ, CPU_STEAL, CPU_GUEST, CPU_GUEST_NICE, CPU_FIELDS
+};
+struct cpustat {
+	unsigned long long t[CPU_FIELDS];
+	int ncpu;                /* "cpuN" lines */
+};
+int proc_cpustat(const char *root, struct cpustat *out);
+int parse_cpustat(const char *text, struct cpustat *out);
+
+/* Online CPUs, at least 1. */
+int cpu_count(void);
+
+/* The /proc root: "/proc" unless MAMORI_PROC_ROOT names another (tests use
+ * it to feed recorded files; it is ignored for set-id programs). */
+const char *proc_root(void);
+
+#endif

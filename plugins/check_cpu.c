@@ -1,0 +1,120 @@
+/* check_cpu: CPU usage over a short sample of /proc/stat. Busy is what is
+ * neither idle nor waiting for I/O; iowait and steal have thresholds of
+ * their own because each points at a different culprit (disk, hypervisor). */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "options.h"
+#include "plugin.h"
+#include "proc.h"
+#include "range.h"
+#include "timeout.h"
+
+struct config {
+	struct range warn, crit, iowait_warn, iowait_crit, steal_warn, steal_crit;
+	double sample;
+};
+
+enum { OPT_IOW = 256, OPT_IOC, OPT_STW, OPT_STC };
+
+static const struct option_spec options[] = {
+	{ "warning", 'w', "RANGE", "WARNING when busy % is outside RANGE (\"80\" means above 80)" },
+	{ "critical", 'c', "RANGE", "CRITICAL when busy % is outside RANGE" },
+	{ "iowait-warning", OPT_IOW, "RANGE", "WARNING when iowait % is outside RANGE" },
+	{ "iowait-critical", OPT_IOC, "RANGE", "CRITICAL when iowait % is outside RANGE" },
+	{ "steal-warning", OPT_STW, "RANGE", "WARNING when steal % is outside RANGE" },
+	{ "steal-critical", OPT_STC, "RANGE", "CRITICAL when steal % is outside RANGE" },
+	{ "sample", 's', "SECONDS", "Length of the sample (default 1, 0.1 to 60)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct program prog = {
+	.name = "check_cpu",
+	.service = "CPU",
+	.purpose = "Checks CPU usage over a short sample of /proc/stat: user, system, iowait,\n"
+	           "steal and idle percent of all CPUs together.",
+	.usage = "[-w RANGE] [-c RANGE] [-s SECONDS] [--iowait-warning RANGE] ...",
+	.options = options,
+	.notes = "busy = 100 - idle - iowait. user includes nice; system includes irq and softirq.\n"
+	         "Perfdata: busy user system iowait steal idle (all %).",
+	.timeout = 10,
+	.timeout_state = STATE_UNKNOWN,
+};
+
+static const char *on_option(void *cfg_, int key, const char *arg)
+{
+	struct config *cfg = cfg_;
+	switch (key) {
+	case 'w': return range_parse(arg, &cfg->warn);
+	case 'c': return range_parse(arg, &cfg->crit);
+	case OPT_IOW: return range_parse(arg, &cfg->iowait_warn);
+	case OPT_IOC: return range_parse(arg, &cfg->iowait_crit);
+	case OPT_STW: return range_parse(arg, &cfg->steal_warn);
+	case OPT_STC: return range_parse(arg, &cfg->steal_crit);
+	case 's': return opt_double(arg, 0.1, 60, &cfg->sample);
+	}
+	return "unhandled option";
+}
+
+static void sample(struct cpustat *s)
+{
+	if (proc_cpustat(NULL, s) < 0)
+		plugin_die(STATE_UNKNOWN, "cannot read %s/stat: %s", proc_root(), strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = { .sample = 1 };
+	struct check c;
+	struct cpustat a, b;
+
+	program_parse(&prog, argc, argv, on_option, &cfg);
+	if (cfg.sample >= timeout_remaining())
+		plugin_die(STATE_UNKNOWN, "the sample (%gs) does not fit in the timeout", cfg.sample);
+	check_init(&c, prog.service);
+
+	sample(&a);
+	struct timespec ts = { (time_t)cfg.sample, (long)((cfg.sample - (double)(time_t)cfg.sample) * 1e9) };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	sample(&b);
+
+	/* guest time is already counted in user (and guest_nice in nice) */
+	double d[CPU_FIELDS], total = 0;
+	for (int i = 0; i < CPU_FIELDS; i++) {
+		d[i] = b.t[i] >= a.t[i] ? (double)(b.t[i] - a.t[i]) : 0;
+		if (i != CPU_GUEST && i != CPU_GUEST_NICE)
+			total += d[i];
+	}
+	if (total <= 0)
+		plugin_die(STATE_UNKNOWN, "no CPU time passed during the sample");
+	double user = 100 * (d[CPU_USER] + d[CPU_NICE]) / total;
+	double system = 100 * (d[CPU_SYSTEM] + d[CPU_IRQ] + d[CPU_SOFTIRQ]) / total;
+	double iowait = 100 * d[CPU_IOWAIT] / total;
+	double steal = 100 * d[CPU_STEAL] / total;
+	double idle = 100 * d[CPU_IDLE] / total;
+	double busy = 100 - idle - iowait;
+	if (busy < 0)
+		busy = 0;
+
+	check_raise(&c, range_judge(busy, &cfg.warn, &cfg.crit));
+	check_raise(&c, range_judge(iowait, &cfg.iowait_warn, &cfg.iowait_crit));
+	check_raise(&c, range_judge(steal, &cfg.steal_warn, &cfg.steal_crit));
+	check_summary(&c, "%.1f%% busy (user %.1f%%, system %.1f%%, iowait %.1f%%, steal %.1f%%, idle %.1f%%) over %gs on %d CPUs",
+	              busy, user, system, iowait, steal, idle, cfg.sample, b.ncpu ? b.ncpu : cpu_count());
+
+	const struct { const char *label; double v; const struct range *w, *c; } items[] = {
+		{ "busy", busy, &cfg.warn, &cfg.crit },
+		{ "user", user, NULL, NULL },
+		{ "system", system, NULL, NULL },
+		{ "iowait", iowait, &cfg.iowait_warn, &cfg.iowait_crit },
+		{ "steal", steal, &cfg.steal_warn, &cfg.steal_crit },
+		{ "idle", idle, NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+		check_perf(&c, &(struct perf){ .label = items[i].label, .value = items[i].v, .uom = "%",
+		                               .decimals = 2, .warn = items[i].w, .crit = items[i].c,
+		                               .has_min = true, .min = 0, .has_max = true, .max = 100 });
+	check_exit(&c);
+}

@@ -92,63 +92,75 @@ static bool parse_addr(const char **p, int family, bool le, unsigned char addr[1
 	return true;
 }
 
-void sock_parse(struct sock_table *t, const char *text, int family, int proto, bool little_endian)
+/* One entry line; false for anything that is not exactly an entry. */
+static bool parse_entry(const char *p, int family, bool le, struct sock *s)
 {
-	const char *line = text;
+	unsigned long long v, st, uid, timeout, inode;
+	unsigned char remote[16];
+	unsigned rport;
+
+	skip_spaces(&p);
+	if (!decimal(&p, &v) || *p++ != ':')               /* "sl:" */
+		return false;
+	skip_spaces(&p);
+	if (!parse_addr(&p, family, le, s->addr, &s->port))
+		return false;
+	skip_spaces(&p);
+	if (!parse_addr(&p, family, le, remote, &rport))
+		return false;
+	skip_spaces(&p);
+	if (!hexfield(&p, 2, &st))
+		return false;
+	s->state = (unsigned)st;
+	skip_spaces(&p);
+	for (int k = 0; k < 3; k++) {                     /* tx:rx tr:when retrnsmt */
+		if (!*p)
+			return false;
+		while (*p && *p != ' ')
+			p++;
+		skip_spaces(&p);
+	}
+	if (!decimal(&p, &uid) || !decimal(&p, &timeout) || !decimal(&p, &inode))
+		return false;
+	s->uid = (unsigned long)uid;
+	s->inode = inode;
+	return true;
+}
+
+void sock_parse(struct sock_table *t, const char *text, size_t len, int family, int proto, bool little_endian)
+{
+	/* Entries are about 150 bytes (IPv6 under 200); a longer line, or one
+	 * holding a NUL, is not an entry and is counted as bad. */
+	char line[512];
+	size_t off = 0;
 	bool header = true;
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
+	while (off < len) {
+		const char *start = text + off;
+		const char *nl = memchr(start, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - start) : len - off;
+		off += n + (nl != NULL);
 		if (header) {  /* the first line names the columns */
 			header = false;
-			line = nl ? nl + 1 : NULL;
 			continue;
 		}
+		if (n == 0)
+			continue;
 		struct sock s = { .family = family, .proto = proto };
-		const char *p = line;
-		unsigned long long v;
-		unsigned char remote[16];
-		unsigned rport;
-		bool ok = false;
-		skip_spaces(&p);
-		if (decimal(&p, &v) && *p == ':') {
-			p++;
-			skip_spaces(&p);
-			if (parse_addr(&p, family, little_endian, s.addr, &s.port)) {
-				skip_spaces(&p);
-				if (parse_addr(&p, family, little_endian, remote, &rport)) {
-					skip_spaces(&p);
-					unsigned long long st;
-					/* st, tx:rx, tr:when, retrnsmt, uid, timeout, inode */
-					if (hexfield(&p, 2, &st)) {
-						s.state = (unsigned)st;
-						skip_spaces(&p);
-						const char *q = p;
-						/* skip "tx:rx tr:when retrnsmt" (3 tokens) */
-						for (int k = 0; k < 3 && *q && *q != '\n'; k++) {
-							while (*q && *q != ' ' && *q != '\n')
-								q++;
-							skip_spaces(&q);
-						}
-						unsigned long long uid, timeout, inode;
-						if (decimal(&q, &uid) && decimal(&q, &timeout) && decimal(&q, &inode)) {
-							s.uid = (unsigned long)uid;
-							s.inode = inode;
-							ok = true;
-						}
-					}
-				}
-			}
-		}
+		bool ok = n < sizeof line && !memchr(start, '\0', n);
 		if (ok) {
-			if (t->n == t->cap) {
-				t->cap = t->cap ? t->cap * 2 : 64;
-				t->v = xrealloc(t->v, t->cap * sizeof *t->v);
-			}
-			t->v[t->n++] = s;
-		} else if (*line != '\n' && *line) {
-			t->bad_lines++;
+			memcpy(line, start, n);
+			line[n] = '\0';
+			ok = parse_entry(line, family, little_endian, &s);
 		}
-		line = nl ? nl + 1 : NULL;
+		if (!ok) {
+			t->bad_lines++;
+			continue;
+		}
+		if (t->n == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 64;
+			t->v = xrealloc(t->v, t->cap * sizeof *t->v);
+		}
+		t->v[t->n++] = s;
 	}
 }
 
@@ -191,7 +203,7 @@ int sock_read_local(struct sock_table *t)
 		while ((n = read(fd, chunk, sizeof chunk)) > 0)
 			buf_add(&text, chunk, (size_t)n);
 		close(fd);
-		sock_parse(t, buf_cstr(&text), files[i].family, files[i].proto, host_little_endian());
+		sock_parse(t, buf_cstr(&text), text.len, files[i].family, files[i].proto, host_little_endian());
 		read_ok++;
 	}
 	buf_free(&text);

@@ -28,7 +28,7 @@ struct sock_table {
 /* Append the entries of one file's text. The addresses are words in the
  * byte order of the host that wrote the file; little_endian says which
  * (x86 and arm64 hosts are). */
-void sock_parse(struct sock_table *t, const char *text, int family, int proto, bool little_endian);
+void sock_parse(struct sock_table *t, const char *text, size_t len, int family, int proto, bool little_endian);
 /* Read the four tables of this host under proc_root(); a missing file (no
  * IPv6) is skipped. Returns the number of files read. */
 int sock_read_local(struct sock_table *t);

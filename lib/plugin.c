@@ -148,10 +148,27 @@ void check_perf(struct check *c, const struct perf *p)
 		buf_printf(b, ";%s", f[i]);
 }
 
+/* Engines keep a few kB of a plugin's output (Nagios 4: 8 kB in all); a
+ * summary that echoes a huge argument is cut at a character boundary. */
+enum { SUMMARY_MAX = 2048 };
+
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 _Noreturn void check_exit(struct check *c)
 {
 	struct buf out = BUF_INIT;
-	buf_printf(&out, "%s %s%s%s", c->service, state_name(c->state), c->sep, buf_cstr(&c->summary));
+	const char *sum = buf_cstr(&c->summary);
+	size_t sumlen = utf8_cut(sum, c->summary.len, SUMMARY_MAX);
+	buf_printf(&out, "%s %s%s%.*s%s", c->service, state_name(c->state), c->sep, (int)sumlen, sum,
+	           sumlen < c->summary.len ? "..." : "");
 	if (c->perf.len)
 		buf_printf(&out, " | %s", buf_cstr(&c->perf));
 	buf_putc(&out, '\n');

@@ -1,1 +1,350 @@
-/* placeholder: being written */
+#include "procs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "proc.h"
+
+#define PF_KTHREAD 0x00200000UL  /* include/linux/sched.h */
+
+/* A command line longer than this is cut: no filter needs more, and a
+ * process must not be able to make the check allocate without bound. */
+enum { ARGS_LIMIT = 4 << 20 };
+
+struct procs_scanner {
+	int procfd;
+	long page_kb;
+	struct buf args;    /* cmdline of the process being visited */
+	struct buf status;  /* its status file */
+};
+
+/* "1234/stat" without printf: this runs once per process per file. */
+static void pid_path(char *out, pid_t pid, const char *file)
+{
+	char digits[24];
+	int n = 0;
+	unsigned long v = (unsigned long)pid;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	char *p = out;
+	while (n)
+		*p++ = digits[--n];
+	*p++ = '/';
+	size_t len = strlen(file);
+	memcpy(p, file, len + 1);
+}
+
+/* Whole file into b (reset first); -1 with errno on failure. */
+static int read_all(int dirfd, const char *path, struct buf *b, size_t limit)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	buf_reset(b);
+	for (;;) {
+		if (b->cap - b->len < 4096 + 1) {
+			size_t cap = b->cap ? b->cap * 2 : 8192;
+			b->s = xrealloc(b->s, cap);
+			b->cap = cap;
+		}
+		ssize_t n = read(fd, b->s + b->len, b->cap - b->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		if (b->len >= limit) {
+			b->len = limit;
+			break;
+		}
+	}
+	b->s[b->len] = '\0';
+	close(fd);
+	return 0;
+}
+
+/* Decimal field with optional '-', then one space. */
+static bool field(const char **pp, const char *end, long long *out)
+{
+	const char *p = *pp;
+	bool neg = false;
+	if (p < end && *p == '-') {
+		neg = true;
+		p++;
+	}
+	if (p >= end || *p < '0' || *p > '9')
+		return false;
+	unsigned long long v = 0;
+	while (p < end && *p >= '0' && *p <= '9')
+		v = v * 10 + (unsigned long long)(*p++ - '0');
+	while (p < end && *p == ' ')
+		p++;
+	*out = neg ? -(long long)v : (long long)v;
+	*pp = p;
+	return true;
+}
+
+/* /proc/PID/stat: "pid (comm) state ppid ...". comm may hold spaces and
+ * parentheses, so it ends at the last ')' of the line. */
+bool procs_parse_stat(const char *s, size_t len, long page_kb, struct proc_info *p)
+{
+	const char *end = s + len;
+	const char *open = memchr(s, '(', len);
+	const char *close = memrchr(s, ')', len);
+	if (!open || !close || close < open || end - close < 4)
+		return false;
+	size_t clen = (size_t)(close - open - 1);
+	if (clen >= sizeof p->comm)
+		clen = sizeof p->comm - 1;
+	memcpy(p->comm, open + 1, clen);
+	p->comm[clen] = '\0';
+
+	const char *q = close + 2;
+	p->state = *q;
+	q += 2;
+	/* fields 4..24 of proc(5) */
+	long long f[25];
+	for (int i = 4; i <= 24; i++)
+		if (!field(&q, end, &f[i]))
+			return false;
+	p->ppid = (pid_t)f[4];
+	p->pgrp = (pid_t)f[5];
+	p->session = (pid_t)f[6];
+	p->tpgid = (pid_t)f[8];
+	p->kflags = (unsigned long)f[9];
+	p->ticks = (unsigned long long)f[14] + (unsigned long long)f[15];
+	p->nice = (long)f[19];
+	p->threads = (long)f[20];
+	p->starttime = (unsigned long long)f[22];
+	p->vsz_kb = (unsigned long long)f[23] / 1024;
+	p->rss_kb = f[24] > 0 ? (unsigned long long)f[24] * (unsigned long long)page_kb : 0;
+	p->kthread = (p->kflags & PF_KTHREAD) != 0;
+	return true;
+}
+
+static bool read_stat(struct procs_scanner *s, pid_t pid, struct proc_info *p)
+{
+	char path[40];
+	char text[2048];  /* 52 numbers and a 15-byte name: well under this */
+	pid_path(path, pid, "stat");
+	int fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	ssize_t n;
+	do
+		n = read(fd, text, sizeof text - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	return procs_parse_stat(text, (size_t)n, s->page_kb, p);
+}
+
+static bool load_args(struct procs_scanner *s, struct proc_info *p)
+{
+	char path[40];
+	struct buf *b = &s->args;
+	pid_path(path, p->pid, "cmdline");
+	if (read_all(s->procfd, path, b, ARGS_LIMIT) < 0)
+		return false;
+	/* argv is NUL-separated; a process that rewrote its title may leave
+	 * trailing NULs or spaces. ps shows both as single separators. */
+	for (size_t i = 0; i < b->len; i++)
+		if (b->s[i] == '\0')
+			b->s[i] = ' ';
+	while (b->len && b->s[b->len - 1] == ' ')
+		b->len--;
+	b->s[b->len] = '\0';
+	if (b->len == 0) {
+		/* kernel threads and zombies have no command line: ps's form */
+		buf_printf(b, "[%s]%s", p->comm, p->state == 'Z' ? " <defunct>" : "");
+	}
+	p->args = b->s;
+	p->args_len = b->len;
+	return true;
+}
+
+/* The number after "\nKey:" in a status file, in kB for Vm* lines. */
+static bool status_number(const char *text, size_t len, const char *key, int column,
+                          unsigned long long *out)
+{
+	const char *hit = memmem(text, len, key, strlen(key));
+	if (!hit)
+		return false;
+	const char *p = hit + strlen(key);
+	const char *end = text + len;
+	for (int c = 0;; c++) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return false;
+		unsigned long long v = 0;
+		while (p < end && *p >= '0' && *p <= '9')
+			v = v * 10 + (unsigned long long)(*p++ - '0');
+		if (c == column) {
+			*out = v;
+			return true;
+		}
+	}
+}
+
+static bool load_status(struct procs_scanner *s, struct proc_info *p)
+{
+	char path[40];
+	struct buf *b = &s->status;
+	pid_path(path, p->pid, "status");
+	if (read_all(s->procfd, path, b, 1 << 20) < 0)
+		return false;
+	unsigned long long euid;
+	/* "Uid:\treal\teffective\tsaved\tfs": ps's uid is the effective one */
+	if (!status_number(b->s, b->len, "\nUid:", 1, &euid))
+		return false;
+	p->uid = (uid_t)euid;
+	/* absent for kernel threads and zombies: no memory, so none swapped */
+	p->vmswap_kb = 0;
+	p->vmlck_kb = 0;
+	/* stat's rss comes from per-CPU counters that lag by up to a few
+	 * hundred kB on big machines; status sums them, and ps shows that */
+	unsigned long long rss;
+	if (status_number(b->s, b->len, "\nVmRSS:", 0, &rss))
+		p->rss_kb = rss;
+	status_number(b->s, b->len, "\nVmSwap:", 0, &p->vmswap_kb);
+	status_number(b->s, b->len, "\nVmLck:", 0, &p->vmlck_kb);
+	return true;
+}
+
+bool procs_load(struct proc_info *p, unsigned want)
+{
+	struct procs_scanner *s = p->scanner_;
+	unsigned need = want & ~p->have;
+	if (need & PROCS_STATUS) {
+		if (!load_status(s, p))
+			return false;
+		p->have |= PROCS_STATUS;
+	}
+	if (need & PROCS_ARGS) {
+		if (!load_args(s, p))
+			return false;
+		p->have |= PROCS_ARGS;
+	}
+	return true;
+}
+
+static pid_t dir_pid(const char *name)
+{
+	long v = 0;
+	if (!*name)
+		return -1;
+	for (const char *c = name; *c; c++) {
+		if (*c < '0' || *c > '9' || v > 100000000L)
+			return -1;
+		v = v * 10 + (*c - '0');
+	}
+	return (pid_t)v;
+}
+
+int procs_scan(unsigned want, procs_visit_fn visit, void *ctx)
+{
+	DIR *d = opendir(proc_root());
+	if (!d)
+		return -1;
+	struct procs_scanner s = { .procfd = dirfd(d), .args = BUF_INIT, .status = BUF_INIT };
+	long page = sysconf(_SC_PAGESIZE);
+	s.page_kb = page > 0 ? page / 1024 : 4;
+
+	int ret = 0;
+	struct dirent *e;
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		pid_t pid = dir_pid(e->d_name);
+		if (pid <= 0)
+			continue;
+		struct proc_info p;
+		memset(&p, 0, sizeof p);
+		p.pid = pid;
+		p.scanner_ = &s;
+		if (!read_stat(&s, pid, &p))
+			continue;
+		if (want && !procs_load(&p, want))
+			continue;
+		ret = visit(&p, ctx);
+		if (ret)
+			break;
+	}
+	buf_free(&s.args);
+	buf_free(&s.status);
+	closedir(d);
+	return ret;
+}
+
+void proc_stat_flags(const struct proc_info *p, char *out)
+{
+	int n = 0;
+	out[n++] = p->state;
+	if (p->nice < 0)
+		out[n++] = '<';
+	if (p->nice > 0)
+		out[n++] = 'N';
+	if ((p->have & PROCS_STATUS) && p->vmlck_kb > 0)
+		out[n++] = 'L';
+	if (p->session == p->pid)
+		out[n++] = 's';
+	if (p->threads > 1)
+		out[n++] = 'l';
+	if (p->pgrp == p->tpgid)
+		out[n++] = '+';
+	out[n] = '\0';
+}
+
+bool procs_clock_read(struct procs_clock *clk)
+{
+	char text[128], path[4096];
+	snprintf(path, sizeof path, "%s/uptime", proc_root());
+	if (read_text_file(path, text, sizeof text) <= 0)
+		return false;
+	char *end;
+	clk->uptime = strtod(text, &end);
+	if (end == text || clk->uptime < 0)
+		return false;
+	clk->hz = sysconf(_SC_CLK_TCK);
+	if (clk->hz <= 0)
+		clk->hz = 100;
+	return true;
+}
+
+/* ps (procps-ng 4) counts the lifetime in clock ticks, from the uptime
+ * in ticks; seconds and %CPU are truncated, not rounded. */
+static double life_ticks(const struct proc_info *p, const struct procs_clock *clk)
+{
+	unsigned long long boot = (unsigned long long)(clk->uptime * (double)clk->hz);
+	return boot > p->starttime ? (double)(boot - p->starttime) : 0;
+}
+
+unsigned long long proc_elapsed(const struct proc_info *p, const struct procs_clock *clk)
+{
+	return (unsigned long long)(life_ticks(p, clk) / (double)clk->hz);
+}
+
+double proc_pcpu(const struct proc_info *p, const struct procs_clock *clk)
+{
+	double life = life_ticks(p, clk);
+	if (life <= 0)
+		return 0;
+	unsigned long long tenths = (unsigned long long)((double)p->ticks * 100.0 / life * 10.0);
+	return (double)tenths / 10.0;
+}

@@ -1,0 +1,29 @@
+# Each program has a docs page, and the page's options agree with --help.
+use strict;
+use warnings;
+use Test::More;
+use Mamori::Test;
+
+my $src = $ENV{MAMORI_SRC} // '.';
+my @programs = (qw(check_load check_cpu check_mem check_swap check_disk check_procs check_listen), 'mamori triage');
+for my $prog (@programs) {
+    (my $page = $prog) =~ s/ /-/;
+    my $path = "$src/docs/$page.md";
+    ok(-f $path, "$path exists") or next;
+    my $doc = do { local $/; open my $f, '<', $path or die; <$f> };
+    my @cmd = split / /, $prog;
+    my $help = run_prog([bin($cmd[0]), @cmd[1 .. $#cmd], '--help'])->{out};
+    my @help_opts = $help =~ /^\s+(?:-\w, )?(--[\w-]+)/mg;
+    ok(@help_opts >= 3, "$prog --help lists options");
+    for my $o (@help_opts) {
+        like($doc, qr/\Q$o\E\b/, "$page.md documents $o");
+    }
+    # and the page documents no option the program does not have
+    my ($section) = $doc =~ /^## Options\n(.*?)(?=^## |\z)/ms;
+    ok(defined $section, "$page.md has an Options section") or next;
+    my %have = map { $_ => 1 } @help_opts;
+    for my $o ($section =~ /(?<![\w-])(--[a-z][\w-]+)/g) {
+        ok($have{$o}, "$page.md option $o exists in --help");
+    }
+}
+done_testing;

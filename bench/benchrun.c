@@ -184,7 +184,8 @@ static bool run_once(const struct command *cmd, int devnull, unsigned timeout, s
 		        cmd->label, cmd->argv[0], strerror(child_errno));
 		return false;
 	}
-	if (timed_out) {
+	/* The alarm may also have fired just after a normal exit: only a kill counts. */
+	if (timed_out && WIFSIGNALED(status)) {
 		fprintf(stderr, "benchrun: %s: killed after %u s (-t)\n", cmd->label, timeout);
 		return false;
 	}

@@ -137,6 +137,8 @@ void mounts_parse(const char *text, size_t len, struct mount_list *out)
 	parse_owned(copy, len, out);
 }
 
+enum { MOUNTINFO_MAX = 64 << 20 };
+
 int mounts_load(const char *path, struct mount_list *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -146,6 +148,13 @@ int mounts_load(const char *path, struct mount_list *out)
 	char *text = xmalloc(cap);
 	for (;;) {
 		if (cap - len < 2) {
+			/* Far above any real table (100,000 mounts); /dev/zero is not one. */
+			if (cap >= MOUNTINFO_MAX) {
+				free(text);
+				close(fd);
+				errno = EFBIG;
+				return -1;
+			}
 			cap *= 2;
 			text = xrealloc(text, cap);
 		}

@@ -55,6 +55,8 @@ void program_help(const struct program *p)
 	}
 	for (const struct option_spec *o = p->options; o && o->name; o++)
 		print_option(o);
+	for (const struct option_spec *o = p->shared; o && o->name; o++)
+		print_option(o);
 	if (p->notes)
 		printf("\n%s\n", p->notes);
 }
@@ -84,11 +86,13 @@ static const char *option_name(const struct program *p, int key)
 	static char name[80];
 	if (key == 't' && p->timeout > 0)
 		return "--timeout";
-	for (const struct option_spec *o = p->options; o && o->name; o++)
-		if (o->key == key) {
-			snprintf(name, sizeof name, "--%s", o->name);
-			return name;
-		}
+	const struct option_spec *tables[2] = { p->options, p->shared };
+	for (int t = 0; t < 2; t++)
+		for (const struct option_spec *o = tables[t]; o && o->name; o++)
+			if (o->key == key) {
+				snprintf(name, sizeof name, "--%s", o->name);
+				return name;
+			}
 	return "option";
 }
 
@@ -118,6 +122,8 @@ int program_parse(const struct program *p, int argc, char **argv, option_fn fn, 
 	if (p->timeout > 0)
 		add_opt(lo, so, &nl, &ns, &timeout_opt);
 	for (const struct option_spec *o = p->options; o && o->name; o++)
+		add_opt(lo, so, &nl, &ns, o);
+	for (const struct option_spec *o = p->shared; o && o->name; o++)
 		add_opt(lo, so, &nl, &ns, o);
 	lo[nl] = (struct option){ NULL, 0, NULL, 0 };
 	so[ns] = '\0';

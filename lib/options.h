@@ -20,6 +20,7 @@ struct program {
 	const char *purpose;    /* one paragraph for --help */
 	const char *usage;      /* after the name: "-w W1,W5,W15 -c C1,C5,C15 [-r]" */
 	const struct option_spec *options;  /* ends with { NULL } */
+	const struct option_spec *shared;   /* a table shared by a family of programs, or NULL */
 	const char *notes;      /* printed after the options, may be NULL */
 	double timeout;         /* default -t seconds; 0 = no -t */
 	enum state timeout_state;

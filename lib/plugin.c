@@ -43,6 +43,11 @@ int state_parse(const char *s)
 			return i;
 	if (s[0] >= '0' && s[0] <= '3' && s[1] == '\0')
 		return s[0] - '0';
+	/* monitoring-plugins' -r/-M take "warn" and "crit" */
+	if (strcasecmp(s, "warn") == 0)
+		return STATE_WARNING;
+	if (strcasecmp(s, "crit") == 0)
+		return STATE_CRITICAL;
 	return -1;
 }
 
@@ -150,7 +155,7 @@ void check_perf(struct check *c, const struct perf *p)
 
 /* Engines keep a few kB of a plugin's output (Nagios 4: 8 kB in all); a
  * summary that echoes a huge argument is cut at a character boundary. */
-enum { SUMMARY_MAX = 2048 };
+enum { SUMMARY_MAX = 4096 };
 
 static size_t utf8_cut(const char *s, size_t len, size_t max)
 {

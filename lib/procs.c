@@ -77,7 +77,7 @@ static int read_all(int dirfd, const char *path, struct buf *b, size_t limit)
 	return 0;
 }
 
-/* Decimal field with optional '-', then one space. */
+/* A decimal field with an optional '-', and the spaces after it. */
 static bool field(const char **pp, const char *end, long long *out)
 {
 	const char *p = *pp;
@@ -93,7 +93,8 @@ static bool field(const char **pp, const char *end, long long *out)
 		v = v * 10 + (unsigned long long)(*p++ - '0');
 	while (p < end && *p == ' ')
 		p++;
-	*out = neg ? -(long long)v : (long long)v;
+	/* wrap instead of overflowing on a hostile 20-digit field */
+	*out = (long long)(neg ? 0 - v : v);
 	*pp = p;
 	return true;
 }
@@ -331,13 +332,16 @@ bool procs_clock_read(struct procs_clock *clk)
  * in ticks; seconds and %CPU are truncated, not rounded. */
 static double life_ticks(const struct proc_info *p, const struct procs_clock *clk)
 {
+	if (clk->hz <= 0 || !(clk->uptime > 0 && clk->uptime < 1e12))
+		return 0;
 	unsigned long long boot = (unsigned long long)(clk->uptime * (double)clk->hz);
 	return boot > p->starttime ? (double)(boot - p->starttime) : 0;
 }
 
 unsigned long long proc_elapsed(const struct proc_info *p, const struct procs_clock *clk)
 {
-	return (unsigned long long)(life_ticks(p, clk) / (double)clk->hz);
+	double life = life_ticks(p, clk);
+	return life > 0 ? (unsigned long long)(life / (double)clk->hz) : 0;
 }
 
 double proc_pcpu(const struct proc_info *p, const struct procs_clock *clk)
@@ -345,6 +349,79 @@ double proc_pcpu(const struct proc_info *p, const struct procs_clock *clk)
 	double life = life_ticks(p, clk);
 	if (life <= 0)
 		return 0;
-	unsigned long long tenths = (unsigned long long)((double)p->ticks * 100.0 / life * 10.0);
-	return (double)tenths / 10.0;
+	double tenths = (double)p->ticks * 100.0 / life * 10.0;
+	if (tenths > 1e15)  /* a recorded /proc can say anything */
+		tenths = 1e15;
+	return (double)(unsigned long long)tenths / 10.0;
+}
+
+/* The name monitoring-plugins compares: ps's comm column up to the first
+ * space, without a path. */
+static const char *mp_name(const char *comm, char *out, size_t size)
+{
+	size_t n = strcspn(comm, " ");
+	snprintf(out, size, "%.*s", (int)n, comm);
+	char *slash = strrchr(out, '/');
+	return slash && slash[1] ? slash + 1 : out;
+}
+
+bool procs_name_is(const char *comm, const char *name)
+{
+	char tmp[PROCS_COMM_MAX];
+	if (strlen(name) > 15 && strlen(comm) == 15 && strncmp(comm, name, 15) == 0)
+		return true;
+	return strcmp(comm, name) == 0 || strcmp(mp_name(comm, tmp, sizeof tmp), name) == 0;
+}
+
+static bool excluded(const char *list, const char *comm)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		char name[PROCS_COMM_MAX + 8];
+		if (n < sizeof name) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			if (procs_name_is(comm, name))
+				return true;
+		}
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+static bool state_matches(const char *states, const struct proc_info *p)
+{
+	char flags[PROCS_STAT_FLAGS_MAX];
+	proc_stat_flags(p, flags);
+	return strpbrk(flags, states) != NULL;
+}
+
+bool procs_match(const struct procs_filter *f, struct proc_info *p)
+{
+	/* the L flag (locked pages) is in status, the others in stat */
+	bool state_late = f->states && strchr(f->states, 'L');
+	if ((f->exclude && excluded(f->exclude, p->comm)) ||
+	    (f->no_kthreads && p->kthread) ||
+	    (f->command && !procs_name_is(p->comm, f->command)) ||
+	    (f->by_ppid && p->ppid != f->ppid) ||
+	    (f->by_vsz && p->vsz_kb < f->vsz_kb) ||
+	    (f->by_pcpu && (!f->clock || proc_pcpu(p, f->clock) < f->pcpu)) ||
+	    (f->states && !state_late && !state_matches(f->states, p)))
+		return false;
+	/* the command line costs about half what status does, and -a is
+	 * usually the narrower filter */
+	if (f->args || f->args_re) {
+		if (!procs_load(p, PROCS_ARGS) ||
+		    (f->args && !strstr(p->args, f->args)) ||
+		    (f->args_re && regexec(f->args_re, p->args, 0, NULL, 0) != 0))
+			return false;
+	}
+	if (f->by_uid || f->by_rss || state_late) {
+		if (!procs_load(p, PROCS_STATUS) ||
+		    (f->by_uid && p->uid != f->uid) ||
+		    (f->by_rss && p->rss_kb < f->rss_kb) ||
+		    (state_late && !state_matches(f->states, p)))
+			return false;
+	}
+	return procs_load(p, f->load);
 }

@@ -10,6 +10,7 @@
  * The table is proc_root() (MAMORI_PROC_ROOT lets tests feed a recorded one). */
 #ifndef MAMORI_PROCS_H
 #define MAMORI_PROCS_H
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -85,5 +86,34 @@ unsigned long long proc_elapsed(const struct proc_info *p, const struct procs_cl
 /* %CPU as ps computes it: CPU time over the lifetime, in tenths truncated
  * the way ps truncates them, so our 0.3 is ps's 0.3. */
 double proc_pcpu(const struct proc_info *p, const struct procs_clock *clk);
+
+/* Which processes count, with monitoring-plugins' check_procs filters:
+ * every filter that is set must match. */
+struct procs_filter {
+	const char *command;        /* procs_name_is(comm, command) */
+	const char *args;           /* a substring of args */
+	const regex_t *args_re;     /* a POSIX regex that matches args */
+	const char *states;         /* any of these ps STAT flags */
+	const char *exclude;        /* comma-separated names left out */
+	bool no_kthreads;
+	bool by_ppid, by_uid, by_rss, by_vsz, by_pcpu;
+	pid_t ppid;
+	uid_t uid;                  /* effective */
+	unsigned long long rss_kb, vsz_kb;   /* at least */
+	double pcpu;                /* at least; needs clock */
+	const struct procs_clock *clock;
+	unsigned load;              /* PROCS_* parts every match gets loaded */
+};
+
+/* Whether p passes, testing the cheap stat fields first and reading its
+ * command line, then its status file, only when a filter needs them (or
+ * f->load asks, for matches). A process that vanished does not pass. */
+bool procs_match(const struct procs_filter *f, struct proc_info *p);
+
+/* ps -C's test (a name over 15 bytes matches its first 15, as the kernel
+ * keeps them), or monitoring-plugins': the last path element of the name's
+ * first word, so "/usr/sbin/spamd" and "spamd child" (a Perl daemon that set
+ * $0) are spamd. */
+bool procs_name_is(const char *comm, const char *name);
 
 #endif

@@ -125,8 +125,8 @@ static const struct program prog = {
 	.name = "check_disk",
 	.service = "DISK",
 	.purpose = "Checks the free space and free inodes of mounted filesystems (statvfs).\n"
-	           "Free space is what an unprivileged user can write (df's Avail), and the\n"
-	           "percent is avail / (used + avail), the complement of df's Use%.",
+	           "Free space is what an unprivileged user can write (df's Avail); the percent\n"
+	           "free is 100 - df's Use%, i.e. 100 - ceil(used * 100 / (used + avail)).",
 	.usage = "[-w LIMIT] [-c LIMIT] [-W PCT%] [-K PCT%] [-p PATH]... [-r REGEX]... [-x PATH]...\n"
 	         "       [-X TYPE]... [-N TYPE]... [-u UNIT] [-l] [-e] [-E] [-n] [-f] [-C] [-t SECONDS]",
 	.options = options,

@@ -35,17 +35,14 @@ struct config {
 	struct range warn, crit;
 	const char *warn_text, *crit_text;
 	enum metric metric;
-	unsigned filters;                 /* bit per enum filter */
-	enum filter order[F_COUNT];       /* as first given on the command line */
+	struct procs_filter f;
+	unsigned filters;                 /* bit per enum filter given */
+	enum filter order[F_COUNT];       /* as first given, for the summary */
 	int norder;
-	const char *states, *command, *args, *ereg_text, *exclude;
+	const char *ereg_text;
 	regex_t ereg;
-	pid_t ppid;
-	uid_t uid;
 	char user[64];
-	unsigned long long rss_kb, vsz_kb;
-	double pcpu;
-	bool no_kthreads, traditional;
+	bool traditional;
 };
 
 static const struct option_spec options[] = {
@@ -75,8 +72,9 @@ static const struct option_spec options[] = {
 	{ "ereg-argument-array", OPT_EREG, "REGEX",
 	  "Only processes whose args match the POSIX extended REGEX" },
 	{ "command", 'C', "COMMAND",
-	  "Only processes named COMMAND (the kernel's 15-byte name, as ps -C;\n"
-	  "a longer COMMAND matches its first 15 bytes)" },
+	  "Only processes named COMMAND: the kernel's name (as ps -C; a COMMAND\n"
+	  "over 15 bytes matches its first 15), or, as monitoring-plugins, the last\n"
+	  "path element of that name's first word (\"/usr/sbin/spamd\" is spamd)" },
 	{ "exclude-process", 'X', "NAME[,NAME...]", "Leave out processes with these command names" },
 	{ "no-kthreads", 'k', NULL, "Leave out kernel threads" },
 	{ NULL, 0, NULL, NULL },
@@ -127,7 +125,8 @@ static const char *set_user(struct config *cfg, const char *arg)
 	}
 	if (!pw)
 		return msg;
-	cfg->uid = pw->pw_uid;
+	cfg->f.uid = pw->pw_uid;
+	cfg->f.by_uid = true;
 	snprintf(cfg->user, sizeof cfg->user, "%s", pw->pw_name);
 	add_filter(cfg, F_USER);
 	return NULL;
@@ -144,7 +143,7 @@ static const char *set_states(struct config *cfg, const char *arg)
 		return msg;
 	}
 	if (!has(cfg, F_STATE))  /* like monitoring-plugins: the first -s counts */
-		cfg->states = arg;
+		cfg->f.states = arg;
 	add_filter(cfg, F_STATE);
 	return NULL;
 }
@@ -163,14 +162,17 @@ static const char *set_ereg(struct config *cfg, const char *arg)
 		return msg;
 	}
 	cfg->ereg_text = arg;
+	cfg->f.args_re = &cfg->ereg;
 	add_filter(cfg, F_EREG);
 	return NULL;
 }
 
-static const char *set_kb(struct config *cfg, enum filter f, const char *arg, unsigned long long *out)
+static const char *set_kb(struct config *cfg, enum filter f, const char *arg)
 {
-	if (!num_parse_ull(arg, out))
-		return f == F_RSS ? "-r needs a whole number of kilobytes" : "-z needs a whole number of kilobytes";
+	bool rss = f == F_RSS;
+	if (!num_parse_ull(arg, rss ? &cfg->f.rss_kb : &cfg->f.vsz_kb))
+		return rss ? "-r needs a whole number of kilobytes" : "-z needs a whole number of kilobytes";
+	*(rss ? &cfg->f.by_rss : &cfg->f.by_vsz) = true;
 	add_filter(cfg, f);
 	return NULL;
 }
@@ -200,23 +202,25 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case 'p':
 		if ((err = opt_long(arg, 0, 2147483647L, &l)))
 			return err;
-		cfg->ppid = (pid_t)l;
+		cfg->f.ppid = (pid_t)l;
+		cfg->f.by_ppid = true;
 		add_filter(cfg, F_PPID);
 		return NULL;
 	case 'u':
 		return set_user(cfg, arg);
 	case 'r':
-		return set_kb(cfg, F_RSS, arg, &cfg->rss_kb);
+		return set_kb(cfg, F_RSS, arg);
 	case 'z':
-		return set_kb(cfg, F_VSZ, arg, &cfg->vsz_kb);
+		return set_kb(cfg, F_VSZ, arg);
 	case 'P':
-		if ((err = opt_double(arg, 0, 1e9, &cfg->pcpu)))
+		if ((err = opt_double(arg, 0, 1e9, &cfg->f.pcpu)))
 			return err;
+		cfg->f.by_pcpu = true;
 		add_filter(cfg, F_PCPU);
 		return NULL;
 	case 'a':
 		if (!has(cfg, F_ARGS))
-			cfg->args = arg;
+			cfg->f.args = arg;
 		add_filter(cfg, F_ARGS);
 		return NULL;
 	case OPT_EREG:
@@ -225,16 +229,16 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 		if (!*arg)
 			return "-C needs a command name";
 		if (!has(cfg, F_COMMAND))
-			cfg->command = arg;
+			cfg->f.command = arg;
 		add_filter(cfg, F_COMMAND);
 		return NULL;
 	case 'X':
 		if (!has(cfg, F_EXCLUDE))
-			cfg->exclude = arg;
+			cfg->f.exclude = arg;
 		add_filter(cfg, F_EXCLUDE);
 		return NULL;
 	case 'k':
-		cfg->no_kthreads = true;
+		cfg->f.no_kthreads = true;
 		return NULL;
 	case 'T':
 	case OPT_TRADITIONAL:
@@ -274,7 +278,6 @@ struct hit {
 struct scan {
 	const struct config *cfg;
 	struct procs_clock clk;
-	bool need_clock;
 	pid_t self, parent;
 	char self_comm[PROCS_COMM_MAX];
 	struct stat self_exe;
@@ -284,41 +287,6 @@ struct scan {
 	struct hit *hits;
 	size_t nhits, cap;
 };
-
-/* The name monitoring-plugins matches -C against: ps's comm column cut at
- * the first space, without a path. So a perl daemon that set $0 to
- * "/usr/sbin/spamd ..." (comm "/usr/sbin/spamd") is "spamd". */
-static const char *mp_name(const char *comm, char *out, size_t size)
-{
-	size_t n = strcspn(comm, " ");
-	snprintf(out, size, "%.*s", (int)n, comm);
-	char *slash = strrchr(out, '/');
-	return slash && slash[1] ? slash + 1 : out;
-}
-
-static bool name_is(const char *comm, const char *name)
-{
-	char tmp[PROCS_COMM_MAX];
-	size_t len = strlen(name);
-	/* the kernel keeps 15 bytes of the name: a longer COMMAND, as with ps -C */
-	if (len > 15 && strlen(comm) == 15 && strncmp(comm, name, 15) == 0)
-		return true;
-	return strcmp(comm, name) == 0 || strcmp(mp_name(comm, tmp, sizeof tmp), name) == 0;
-}
-
-static bool excluded(const char *list, const char *comm)
-{
-	char tmp[PROCS_COMM_MAX];
-	const char *base = mp_name(comm, tmp, sizeof tmp);
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, ",");
-		if ((strlen(comm) == n && strncmp(p, comm, n) == 0) ||
-		    (strlen(base) == n && strncmp(p, base, n) == 0))
-			return true;
-		p += n + (p[n] == ',');
-	}
-	return false;
-}
 
 /* monitoring-plugins leaves out itself, its parent (the shell of a command
  * definition holds the same -a string) and every process running its own
@@ -333,11 +301,6 @@ static bool is_self(struct scan *s, const struct proc_info *p)
 	struct stat st;
 	snprintf(path, sizeof path, "%s/%d/exe", proc_root(), (int)p->pid);
 	return stat(path, &st) == 0 && st.st_dev == s->self_exe.st_dev && st.st_ino == s->self_exe.st_ino;
-}
-
-static bool any_flag(const char *wanted, const char *have)
-{
-	return strpbrk(have, wanted) != NULL;
 }
 
 static double metric_value(const struct scan *s, const struct proc_info *p)
@@ -379,40 +342,12 @@ static int visit(struct proc_info *p, void *ctx)
 {
 	struct scan *s = ctx;
 	const struct config *cfg = s->cfg;
-	char flags[PROCS_STAT_FLAGS_MAX];
 
 	if (is_self(s, p))
 		return 0;
-	if (has(cfg, F_EXCLUDE) && excluded(cfg->exclude, p->comm))
-		return 0;
-	if (cfg->no_kthreads && p->kthread)
-		return 0;
 	s->seen++;
-	/* cheapest first: everything from stat, then status, then cmdline */
-	if ((has(cfg, F_COMMAND) && !name_is(p->comm, cfg->command)) ||
-	    (has(cfg, F_PPID) && p->ppid != cfg->ppid) ||
-	    (has(cfg, F_VSZ) && p->vsz_kb < cfg->vsz_kb) ||
-	    (has(cfg, F_PCPU) && proc_pcpu(p, &s->clk) < cfg->pcpu))
+	if (!procs_match(&cfg->f, p))
 		return 0;
-	bool need_status = has(cfg, F_USER) || has(cfg, F_RSS) || cfg->metric == M_RSS ||
-	                   plugin_verbose || (has(cfg, F_STATE) && strchr(cfg->states, 'L'));
-	if (need_status && !procs_load(p, PROCS_STATUS))
-		return 0;
-	if ((has(cfg, F_USER) && p->uid != cfg->uid) ||
-	    (has(cfg, F_RSS) && p->rss_kb < cfg->rss_kb))
-		return 0;
-	if (has(cfg, F_STATE)) {
-		proc_stat_flags(p, flags);
-		if (!any_flag(cfg->states, flags))
-			return 0;
-	}
-	if (has(cfg, F_ARGS) || has(cfg, F_EREG) || plugin_verbose) {
-		if (!procs_load(p, PROCS_ARGS))
-			return 0;
-		if ((has(cfg, F_ARGS) && !strstr(p->args, cfg->args)) ||
-		    (has(cfg, F_EREG) && regexec(&cfg->ereg, p->args, 0, NULL, 0) != 0))
-			return 0;
-	}
 
 	s->procs++;
 	enum state st = STATE_OK;
@@ -422,10 +357,8 @@ static int visit(struct proc_info *p, void *ctx)
 			s->crit++;
 		else if (st == STATE_WARNING)
 			s->warn++;
-		if (st != STATE_OK && plugin_verbose && s->nfails++ < FAILS_SHOWN) {
-			char tmp[PROCS_COMM_MAX];
-			buf_printf(&s->fails, "%s%s", s->fails.len ? ", " : "", mp_name(p->comm, tmp, sizeof tmp));
-		}
+		if (st != STATE_OK && plugin_verbose && s->nfails++ < FAILS_SHOWN)
+			buf_printf(&s->fails, "%s%s", s->fails.len ? ", " : "", p->comm);
 	}
 	if (plugin_verbose)
 		keep_hit(s, p, st);
@@ -442,11 +375,11 @@ static void describe_filters(struct check *c, const struct config *cfg)
 	for (int i = 0; i < cfg->norder; i++) {
 		check_summary(c, "%s", i ? ", " : " with ");
 		switch (cfg->order[i]) {
-		case F_STATE: check_summary(c, "STATE = %.*s%s", SHOW(cfg->states)); break;
-		case F_PPID: check_summary(c, "PPID = %d", (int)cfg->ppid); break;
-		case F_USER: check_summary(c, "UID = %u (%s)", (unsigned)cfg->uid, cfg->user); break;
-		case F_COMMAND: check_summary(c, "command name '%.*s%s'", SHOW(cfg->command)); break;
-		case F_ARGS: check_summary(c, "args '%.*s%s'", SHOW(cfg->args)); break;
+		case F_STATE: check_summary(c, "STATE = %.*s%s", SHOW(cfg->f.states)); break;
+		case F_PPID: check_summary(c, "PPID = %d", (int)cfg->f.ppid); break;
+		case F_USER: check_summary(c, "UID = %u (%s)", (unsigned)cfg->f.uid, cfg->user); break;
+		case F_COMMAND: check_summary(c, "command name '%.*s%s'", SHOW(cfg->f.command)); break;
+		case F_ARGS: check_summary(c, "args '%.*s%s'", SHOW(cfg->f.args)); break;
 		case F_EREG: {
 			/* monitoring-plugins turns the regex's '|' into ',' here */
 			char *t = xstrdup(cfg->ereg_text);
@@ -457,10 +390,10 @@ static void describe_filters(struct check *c, const struct config *cfg)
 			free(t);
 			break;
 		}
-		case F_RSS: check_summary(c, "RSS >= %llu", cfg->rss_kb); break;
-		case F_VSZ: check_summary(c, "VSZ >= %llu", cfg->vsz_kb); break;
-		case F_PCPU: check_summary(c, "PCPU >= %.2f", cfg->pcpu); break;
-		case F_EXCLUDE: check_summary(c, "exclude progs '%.*s%s'", SHOW(cfg->exclude)); break;
+		case F_RSS: check_summary(c, "RSS >= %llu", cfg->f.rss_kb); break;
+		case F_VSZ: check_summary(c, "VSZ >= %llu", cfg->f.vsz_kb); break;
+		case F_PCPU: check_summary(c, "PCPU >= %.2f", cfg->f.pcpu); break;
+		case F_EXCLUDE: check_summary(c, "exclude progs '%.*s%s'", SHOW(cfg->f.exclude)); break;
 		case F_COUNT: break;
 		}
 	}
@@ -538,6 +471,11 @@ int main(int argc, char **argv)
 	if ((has(&cfg, F_PCPU) || cfg.metric == M_CPU || cfg.metric == M_ELAPSED || plugin_verbose) &&
 	    !procs_clock_read(&s.clk))
 		plugin_die(STATE_UNKNOWN, "cannot read %s/uptime: %s", proc_root(), strerror(errno));
+	cfg.f.clock = &s.clk;
+	if (cfg.metric == M_RSS || plugin_verbose)
+		cfg.f.load |= PROCS_STATUS;  /* exact RSS, and the user for -v */
+	if (plugin_verbose)
+		cfg.f.load |= PROCS_ARGS;
 
 	if (procs_scan(0, visit, &s) < 0)
 		plugin_die(STATE_UNKNOWN, "cannot read %s: %s", proc_root(), strerror(errno));

@@ -1,0 +1,162 @@
+# A private Dovecot (IMAP and POP3, plain with STARTTLS/STLS and implicit
+# TLS) on 127.0.0.1: config, runtime dir, log, passwd-file and maildirs in a
+# temp dir, running in the foreground as our child (dovecot -F).
+#
+#   my $s = Mamori::Server::Dovecot->new(messages => 2)->start;
+#   $s->port('imap'), $s->port('imaps'), $s->port('pop3'), $s->port('pop3s');
+#   $s->user, $s->password, $s->cert (a CA file for the clients)
+#
+# Options: messages (INBOX messages to create, default 0), protocols (array,
+# default [imap pop3]; [] runs only the auth service), auth_socket => 1 (a
+# SASL socket for Postfix: $s->auth_socket), config (extra dovecot.conf text).
+# Mail is owned by nobody:nogroup: Dovecot refuses uid 0 for mail.
+package Mamori::Server::Dovecot;
+use strict;
+use warnings;
+use parent 'Mamori::Server';
+use Mamori::Server qw(free_port need_binary);
+use Time::HiRes ();
+
+my $DOVECOT = '/usr/sbin/dovecot';
+my ($USER, $PASSWORD) = ('mamori', 'mamori-imap-secret');
+
+sub new {
+    my ($class, %o) = @_;
+    my $self = Mamori::Server::new($class, name => 'dovecot', %o);
+    $self->{owner} = $$;
+    $self->{protocols} //= [qw(imap pop3)];
+    my %p = map { $_ => 1 } @{ $self->{protocols} };
+    $self->{ports} = {};
+    for my $n (($p{imap} ? qw(imap imaps) : ()), ($p{pop3} ? qw(pop3 pop3s) : ())) {
+        $self->{ports}{$n} = $o{"${n}_port"} // free_port();
+    }
+    $self->{port} //= $self->{ports}{imap} // $self->{ports}{pop3};
+    return $self;
+}
+
+sub start {
+    my ($self) = @_;
+    need_binary($DOVECOT, 'dovecot-imapd dovecot-pop3d');
+    need_binary('/usr/bin/openssl', 'openssl');
+    my $d = $self->{dir};
+    # the login and auth processes run as dovenull/dovecot and need to reach run/
+    chmod 0755, $d;
+    mkdir "$d/$_", 0755 for qw(run state home);
+    my ($uid, $gid) = (getpwnam('nobody'))[2, 3];
+    defined $uid or $self->fail_start('no user nobody');
+    $self->{home} = "$d/home/$USER";
+    for my $m ($self->{home}, map { "$self->{home}/Maildir/$_" } '', qw(cur new tmp)) {
+        mkdir $m, 0700;
+        chown $uid, $gid, $m;
+    }
+    $self->add_message(subject => "test message $_") for 1 .. ($self->{messages} // 0);
+    _write("$d/passwd", "$USER:{PLAIN}$PASSWORD:${uid}:${gid}::$self->{home}\n");
+    _cert($self);
+
+    my %ports = %{ $self->{ports} };
+    my $listeners = '';
+    for my $proto (qw(imap pop3)) {
+        next unless $ports{$proto};
+        $listeners .= <<"EOF";
+service $proto-login {
+  inet_listener $proto {
+    address = 127.0.0.1
+    port = $ports{$proto}
+  }
+  inet_listener ${proto}s {
+    address = 127.0.0.1
+    port = $ports{"${proto}s"}
+    ssl = yes
+  }
+}
+EOF
+    }
+    my $auth = $self->{auth_socket} ? <<"EOF" : '';
+service auth {
+  unix_listener $d/run/auth-client-smtp {
+    mode = 0666
+  }
+}
+EOF
+    my $protocols = @{ $self->{protocols} } ? "@{ $self->{protocols} }" : 'none';
+    _write("$d/dovecot.conf", <<"EOF" . $listeners . $auth . ($self->{config} // ''));
+base_dir = $d/run
+state_dir = $d/state
+log_path = $d/dovecot.log
+info_log_path = $d/dovecot.log
+protocols = $protocols
+listen = 127.0.0.1
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+ssl = yes
+ssl_cert = <$d/cert.pem
+ssl_key = <$d/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $d/passwd
+}
+userdb {
+  driver = passwd-file
+  args = $d/passwd
+}
+EOF
+    $self->{argv} = [$DOVECOT, '-F', '-c', "$d/dovecot.conf"];
+    $self->{no_wait} = !defined $self->{port};
+    $self->SUPER::start();
+    for my $n (sort keys %ports) {
+        Mamori::Server::wait_port($ports{$n}, 20) or $self->fail_start("$n port $ports{$n} never answered");
+    }
+    if ($self->{auth_socket}) {
+        my $end = Time::HiRes::time() + 20;
+        Time::HiRes::sleep(0.05) until -S $self->auth_socket || Time::HiRes::time() > $end;
+        -S $self->auth_socket or $self->fail_start('no auth socket ' . $self->auth_socket);
+    }
+    return $self;
+}
+
+# Drop a message into INBOX (Maildir/new), as a delivery would.
+my $seq = 0;
+sub add_message {
+    my ($self, %m) = @_;
+    my $name = sprintf '%d.M%dP%d.mamori', time, ++$seq, $$;
+    my $file = "$self->{home}/Maildir/new/$name";
+    _write($file, "From: sender\@localhost\r\nTo: $USER\@localhost\r\nSubject: " . ($m{subject} // 'test')
+                  . "\r\nDate: Thu, 1 Jan 2026 00:00:00 +0000\r\n\r\n" . ($m{body} // "hello\r\n"));
+    my ($uid, $gid) = (getpwnam('nobody'))[2, 3];
+    chown $uid, $gid, $file;
+    return $file;
+}
+
+sub _cert {
+    my ($self) = @_;
+    my $d = $self->{dir};
+    system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+           . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
+           . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
+        or $self->fail_start('openssl req failed');
+}
+
+sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
+
+sub port {
+    my ($self, $name) = @_;
+    return $self->{port} unless defined $name;
+    return $self->{ports}{$name} // die "dovecot has no port '$name' (" . join(', ', sort keys %{ $self->{ports} }) . ")";
+}
+sub user { $USER }
+sub password { $PASSWORD }
+sub cert { "$_[0]{dir}/cert.pem" }
+sub maildir { "$_[0]{home}/Maildir" }
+sub auth_socket { "$_[0]{dir}/run/auth-client-smtp" }
+
+sub stop {
+    my ($self) = @_;
+    return unless ($self->{owner} // $$) == $$;
+    $self->SUPER::stop();
+}
+
+1;

@@ -1,0 +1,125 @@
+# A private OpenSSH server on 127.0.0.1 (and ::1 when the host has it): its
+# own host keys, config, pid file and an authorized client key, all in a
+# temp dir, running in the foreground as our child (-D -e).
+#
+#   my $s = Mamori::Server::Sshd->new(banner_extra => 'mamori')->start;
+#   run_prog([$s->ssh_argv('true')]);   # logs in as root with the client key
+#
+# Options: banner_extra (VersionAddendum), config (extra sshd_config lines),
+# ipv6 (default: when ::1 can be bound).
+package Mamori::Server::Sshd;
+use strict;
+use warnings;
+use parent 'Mamori::Server';
+use Mamori::Server qw(free_port need_binary);
+use IO::Socket::IP;
+use Test::More;
+
+my $SSHD = '/usr/sbin/sshd';
+
+sub new {
+    my ($class, %o) = @_;
+    my $self = Mamori::Server::new($class, name => 'sshd', %o);
+    $self->{owner} = $$;
+    $self->{port} //= free_port();
+    $self->{user} = 'root';
+    return $self;
+}
+
+sub start {
+    my ($self) = @_;
+    need_binary($SSHD, 'openssh-server');
+    need_binary('/usr/bin/ssh-keygen', 'openssh-client');
+    my $d = $self->{dir};
+    # privilege separation dir: sshd refuses to run without it
+    mkdir '/run/sshd', 0755 unless -d '/run/sshd';
+    for my $t (qw(ed25519 rsa)) {
+        $self->_keygen("$d/ssh_host_${t}_key", $t);
+    }
+    $self->_keygen("$d/client_key", 'ed25519');
+    _copy("$d/client_key.pub", "$d/authorized_keys");
+
+    my $ipv6 = $self->{ipv6} // _can_bind6($self->{port});
+    $self->{ipv6} = $ipv6 ? 1 : 0;
+    my $listen = "ListenAddress 127.0.0.1:$self->{port}\n";
+    $listen .= "ListenAddress [::1]:$self->{port}\n" if $ipv6;
+    _write("$d/sshd_config", <<"EOF" . ($self->{banner_extra} ? "VersionAddendum $self->{banner_extra}\n" : '') . ($self->{config} // ''));
+$listen
+HostKey $d/ssh_host_ed25519_key
+HostKey $d/ssh_host_rsa_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PrintMotd no
+LogLevel VERBOSE
+EOF
+    # known_hosts for the client side: both host keys under [127.0.0.1]:PORT
+    my @kh;
+    for my $t (qw(ed25519 rsa)) {
+        my ($type, $key) = split ' ', _read("$d/ssh_host_${t}_key.pub");
+        push @kh, "[127.0.0.1]:$self->{port} $type $key";
+        push @kh, "[::1]:$self->{port} $type $key" if $ipv6;
+    }
+    $self->{known_hosts_line} = $kh[0];
+    _write("$d/known_hosts", join('', map { "$_\n" } @kh));
+
+    $self->{argv} = [$SSHD, '-D', '-e', '-f', "$d/sshd_config"];
+    $self->SUPER::start();
+    return $self;
+}
+
+sub _keygen {
+    my ($self, $file, $type) = @_;
+    my @bits = $type eq 'rsa' ? ('-b', 2048) : ();
+    system('/usr/bin/ssh-keygen', '-q', '-t', $type, @bits, '-N', '', '-C', 'mamori-test', '-f', $file) == 0
+        or $self->fail_start("ssh-keygen -t $type failed");
+}
+
+sub _can_bind6 {
+    my ($port) = @_;
+    my $s = IO::Socket::IP->new(LocalHost => '::1', LocalPort => $port, Proto => 'tcp', Listen => 1, ReuseAddr => 1);
+    return 0 unless $s;
+    close $s;
+    return 1;
+}
+
+sub _read { my ($f) = @_; open my $h, '<', $f or die "$f: $!"; local $/; return scalar <$h> }
+sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
+sub _copy { _write($_[1], _read($_[0])) }
+
+sub user { $_[0]{user} }
+sub ipv6 { $_[0]{ipv6} }
+sub client_key { "$_[0]{dir}/client_key" }
+sub known_hosts { "$_[0]{dir}/known_hosts" }
+sub known_hosts_line { $_[0]{known_hosts_line} }
+sub host_key { my ($self, $t) = @_; return "$self->{dir}/ssh_host_" . ($t // 'ed25519') . '_key.pub' }
+
+# "SHA256:..." of a host key (ed25519 unless told), as ssh-keygen -l shows it.
+sub host_key_fingerprint {
+    my ($self, $t) = @_;
+    my $out = `/usr/bin/ssh-keygen -l -E sha256 -f ${\ $self->host_key($t)}`;
+    my ($fp) = $out =~ /\b(SHA256:\S+)/ or die "no fingerprint in: $out";
+    return $fp;
+}
+
+# The ssh client command that logs in with the test key and checks the host key.
+sub ssh_argv {
+    my ($self, @cmd) = @_;
+    return ('/usr/bin/ssh', '-i', $self->client_key, '-p', $self->{port},
+            '-o', "UserKnownHostsFile=$self->{dir}/known_hosts", '-o', 'StrictHostKeyChecking=yes',
+            '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5',
+            '-o', 'IdentitiesOnly=yes', '-F', '/dev/null', "$self->{user}\@127.0.0.1", @cmd);
+}
+
+# Only the process that started the server stops it (forked children inherit the object).
+sub stop {
+    my ($self) = @_;
+    return unless ($self->{owner} // $$) == $$;
+    $self->SUPER::stop();
+}
+
+1;

@@ -49,7 +49,8 @@ static const struct program prog = {
 	.usage = "[HOST] [--json] [--only ITEM,...] [--skip ITEM,...] [--all] [--lang en|ja]",
 	.options = options,
 	.notes = "Exit code: the worst state of the items (CRITICAL > WARNING > UNKNOWN > OK).\n"
-	         "Items for a daemon that is not installed here are shown as skipped.",
+	         "On this host, items for a daemon that is not installed are shown as skipped;\n"
+	         "against another host the network items run and the local ones are skipped.",
 	.operands = true,
 };
 
@@ -316,7 +317,7 @@ int triage_main(int argc, char **argv)
 		r->item = it;
 		if ((it->scope & SCOPE_LOCAL) && !local)
 			r->skipped = "local check: run `mamori triage` on that host (or through NRPE)";
-		else if (!cfg.all && (it->scope & SCOPE_LOCAL) && !installed(it))
+		else if (local && !cfg.all && !installed(it))
 			r->skipped = "not installed here";
 		r->job.argv = build_argv(dir, it, host);
 	}

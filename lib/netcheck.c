@@ -32,14 +32,14 @@ const struct option_spec netcheck_plain_options[] = { BASE_OPTIONS, { NULL, 0, N
 
 const struct option_spec netcheck_tls_options[] = {
 	BASE_OPTIONS, TLS_OPTIONS,
-	{ "ssl", NK_S_SSL, NULL, "Implicit TLS: speak TLS from the start (default port: the TLS one)" },
+	{ "ssl", NK_S, NULL, "Implicit TLS: speak TLS from the start (default port: the TLS one)" },
 	{ "starttls", NK_STARTTLS, NULL, "Upgrade to TLS with the protocol's STARTTLS command" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct option_spec netcheck_smtp_options[] = {
 	BASE_OPTIONS, TLS_OPTIONS,
-	{ "starttls", NK_S_STARTTLS, NULL, "Upgrade to TLS with STARTTLS (as monitoring-plugins' -S)" },
+	{ "starttls", NK_S, NULL, "Upgrade to TLS with STARTTLS (as monitoring-plugins' -S)" },
 	{ "ssl", NK_SSL, NULL, "Implicit TLS (SMTPS, default port 465)" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -109,8 +109,11 @@ const char *netcheck_option(struct netcheck *n, int key, const char *arg)
 	case NK_SNI: n->tls.sni = n->tls.verify_name = arg; return NULL;
 	case NK_CLIENT_CERT: n->tls.cert_file = arg; return NULL;
 	case NK_CLIENT_KEY: n->tls.key_file = arg; return NULL;
-	case NK_SSL: case NK_S_SSL: n->implicit_tls = true; return NULL;
-	case NK_STARTTLS: case NK_S_STARTTLS: n->starttls = true; return NULL;
+	case NK_S:
+		*(n->s_is_starttls ? &n->starttls : &n->implicit_tls) = true;
+		return NULL;
+	case NK_SSL: n->implicit_tls = true; return NULL;
+	case NK_STARTTLS: n->starttls = true; return NULL;
 	}
 	return "unhandled option";
 }

@@ -16,8 +16,8 @@
 enum netcheck_key {
 	NK_HOST = 'H', NK_PORT = 'p', NK_IPV4 = '4', NK_IPV6 = '6', NK_WARN = 'w', NK_CRIT = 'c',
 	NK_EXPECT = 'e', NK_MISMATCH = 'M', NK_REFUSE = 'r', NK_CERTDAYS = 'D',
+	NK_S = 'S',                     /* --ssl or --starttls: see s_is_starttls */
 	NK_SSL = 1000, NK_STARTTLS, NK_CAFILE, NK_INSECURE, NK_SNI, NK_CLIENT_CERT, NK_CLIENT_KEY,
-	NK_S_SSL, NK_S_STARTTLS,
 };
 
 /* -S means implicit TLS (check_tcp, check_ftp, check_pop, check_imap, as in
@@ -41,6 +41,7 @@ struct netcheck {
 	bool days_set;
 	double days_warn, days_crit;
 	tls_start_fn tls_start;         /* set by plugins that link lib/tls.c */
+	bool s_is_starttls;             /* -S means STARTTLS (check_smtp), else implicit TLS */
 	/* results */
 	struct conn conn;
 	struct buf greeting;

@@ -122,6 +122,14 @@ enum net_result proto_greeting(struct conn *c, const struct service *s, struct b
 {
 	int code;
 	enum net_result r = proto_read_reply(c, s->style, NULL, greeting, &code);
+	if (r != NET_OK && s->style == REPLY_SSH && greeting->len) {
+		/* lines may precede the banner, but a peer that sends only other
+		 * text is not an SSH server: say what it sent */
+		char first[120];
+		proto_first_line(buf_cstr(greeting), first, sizeof first);
+		snprintf(c->detail, sizeof c->detail, "no SSH identification string; the server sent '%s'", first);
+		return NET_PROTO_FAIL;
+	}
 	if (r != NET_OK)
 		return r;
 	const char *text = buf_cstr(greeting);

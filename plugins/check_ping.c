@@ -173,16 +173,19 @@ static void report(struct check *c, const struct config *cfg, const struct icmp_
 	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
 		buf_reset(&label);
 		buf_printf(&label, "%s%s", pre, items[i].name);
-		check_perf(c, &(struct perf){ .label = buf_cstr(&label), .value = items[i].v, .uom = items[i].uom,
+		/* "U" (no reply, no time) takes no unit, as monitoring-plugins prints it */
+		check_perf(c, &(struct perf){ .label = buf_cstr(&label), .value = items[i].v,
+		                              .uom = isnan(items[i].v) ? "" : items[i].uom,
 		                              .decimals = i == 1 ? 0 : 3, .warn = items[i].w, .crit = items[i].cr,
 		                              .has_min = true });
 	}
 	buf_free(&label);
-	if (plugin_verbose)
+	if (plugin_verbose && h->received)
 		check_long(c, "%s (%s): %u sent, %u received, %u duplicates, %u ICMP errors, "
 		           "rtt min/avg/max = %.3f/%.3f/%.3f ms", h->name, h->addrtext, h->sent, h->received,
-		           h->duplicates, h->errors, h->received ? h->rtt_min : 0, h->received ? rta : 0,
-		           h->received ? h->rtt_max : 0);
+		           h->duplicates, h->errors, h->rtt_min, rta, h->rtt_max);
+	else if (plugin_verbose)
+		check_long(c, "%s (%s): %u sent, no reply, %u ICMP errors", h->name, h->addrtext, h->sent, h->errors);
 }
 
 int main(int argc, char **argv)

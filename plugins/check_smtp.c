@@ -207,6 +207,7 @@ int main(int argc, char **argv)
 
 	netcheck_init(&cfg.n, service_find("smtp"), tls_start);
 	cfg.n.expect = "220";
+	cfg.n.s_is_starttls = true;
 	program_parse(&prog, argc, argv, on_option, &cfg);
 	netcheck_ready(&cfg.n);
 	if (!cfg.fqdn) {

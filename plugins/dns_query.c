@@ -121,6 +121,20 @@ void dns_server_text(const ldns_resolver *r, char *out, size_t size)
 	free(s);
 }
 
+ldns_rdf *dns_question_name(const char *host, ldns_rr_type *type)
+{
+	ldns_rdf *a = address_rdf(host);
+	if (a && (*type == 0 || *type == LDNS_RR_TYPE_PTR)) {
+		ldns_rdf *rev = ldns_rdf_address_reverse(a);
+		ldns_rdf_deep_free(a);
+		*type = LDNS_RR_TYPE_PTR;
+		return rev;
+	}
+	if (a)
+		ldns_rdf_deep_free(a);
+	return *host ? ldns_dname_new_frm_str(host) : NULL;
+}
+
 static char *rr_head(const ldns_rr *rr)
 {
 	char *owner = ldns_rdf2str(ldns_rr_owner(rr));

@@ -50,6 +50,11 @@ ldns_resolver *dns_resolver_open(const char *server, const char *resolv_conf, un
 /* The address the resolver asks, for messages ("127.0.0.1", "::1"). */
 void dns_server_text(const ldns_resolver *r, char *out, size_t size);
 
+/* The name to ask for: HOST as a domain name, or, when HOST is an IP
+ * address and *type is 0 or PTR, its reverse name (then *type = PTR).
+ * NULL when HOST is no valid name. Free with ldns_rdf_deep_free. */
+ldns_rdf *dns_question_name(const char *host, ldns_rr_type *type);
+
 /* Ask name/type/IN, within timeout_remaining() minus a margin so the
  * plugin can say why before the -t alarm fires. */
 void dns_query(ldns_resolver *r, const ldns_rdf *name, ldns_rr_type type,

@@ -8,13 +8,15 @@
 #
 # Options: messages (INBOX messages to create, default 0), protocols (array,
 # default [imap pop3]; [] runs only the auth service), auth_socket => 1 (a
-# SASL socket for Postfix: $s->auth_socket), config (extra dovecot.conf text).
+# SASL socket for Postfix: $s->auth_socket), config (extra dovecot.conf text),
+# cert/key (PEM files instead of a fresh self-signed pair).
 # Mail is owned by nobody:nogroup: Dovecot refuses uid 0 for mail.
 package Mamori::Server::Dovecot;
 use strict;
 use warnings;
 use parent 'Mamori::Server';
-use Mamori::Server qw(free_port need_binary);
+use Mamori::Server qw(need_binary);
+use IO::Socket::INET;
 use Time::HiRes ();
 
 my $DOVECOT = '/usr/sbin/dovecot';
@@ -27,8 +29,9 @@ sub new {
     $self->{protocols} //= [qw(imap pop3)];
     my %p = map { $_ => 1 } @{ $self->{protocols} };
     $self->{ports} = {};
+    my @free = _free_ports(4);
     for my $n (($p{imap} ? qw(imap imaps) : ()), ($p{pop3} ? qw(pop3 pop3s) : ())) {
-        $self->{ports}{$n} = $o{"${n}_port"} // free_port();
+        $self->{ports}{$n} = $o{"${n}_port"} // shift @free;
     }
     $self->{port} //= $self->{ports}{imap} // $self->{ports}{pop3};
     return $self;
@@ -73,7 +76,7 @@ EOF
     }
     my $auth = $self->{auth_socket} ? <<"EOF" : '';
 service auth {
-  unix_listener $d/run/auth-client-smtp {
+  unix_listener auth-client-smtp {
     mode = 0666
   }
 }
@@ -90,9 +93,11 @@ default_internal_user = dovecot
 default_login_user = dovenull
 first_valid_uid = 1
 ssl = yes
-ssl_cert = <$d/cert.pem
-ssl_key = <$d/key.pem
+ssl_cert = <$self->{cert}
+ssl_key = <$self->{key}
 disable_plaintext_auth = no
+# wrong passwords answer at once: the tests try them on purpose
+auth_failure_delay = 0
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
 passdb {
@@ -102,6 +107,13 @@ passdb {
 userdb {
   driver = passwd-file
   args = $d/passwd
+}
+# no growing delay (up to 15 s) for 127.0.0.1 after the tests' wrong passwords:
+# the auth process disables the penalty when it cannot reach this socket
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 EOF
     $self->{argv} = [$DOVECOT, '-F', '-c', "$d/dovecot.conf"];
@@ -131,13 +143,25 @@ sub add_message {
     return $file;
 }
 
+# A self-signed certificate for localhost and 127.0.0.1, unless the caller
+# gave one (cert => PEM, key => PEM, e.g. from Mamori::Certs).
 sub _cert {
     my ($self) = @_;
+    return if $self->{cert};
     my $d = $self->{dir};
     system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
            . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
            . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
         or $self->fail_start('openssl req failed');
+    @$self{qw(cert key)} = ("$d/cert.pem", "$d/key.pem");
+}
+
+# N distinct free ports: all bound at once, so none is handed out twice.
+sub _free_ports {
+    my ($n) = @_;
+    my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1)
+                  or die "free port: $!" } 1 .. $n;
+    return map { $_->sockport } @s;
 }
 
 sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
@@ -147,9 +171,10 @@ sub port {
     return $self->{port} unless defined $name;
     return $self->{ports}{$name} // die "dovecot has no port '$name' (" . join(', ', sort keys %{ $self->{ports} }) . ")";
 }
+sub pid { $_[0]{pid} }
 sub user { $USER }
 sub password { $PASSWORD }
-sub cert { "$_[0]{dir}/cert.pem" }
+sub cert { $_[0]{cert} }
 sub maildir { "$_[0]{home}/Maildir" }
 sub auth_socket { "$_[0]{dir}/run/auth-client-smtp" }
 

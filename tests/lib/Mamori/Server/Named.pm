@@ -11,6 +11,7 @@ use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 
 our $ZONE = 'mamori.test';
+our $REVERSE = '2.0.192.in-addr.arpa';
 # Names in the zone and what they hold; the tests compare answers with these.
 our %A = (
     'www'   => ['192.0.2.10', '192.0.2.11'],
@@ -34,6 +35,15 @@ sub free_udp_tcp_port {
         return $p;
     }
     die "no free port for named";
+}
+
+# 192.0.2.0/24 in reverse: PTR records for the addresses of %A
+sub reverse_text {
+    my @z = ('$TTL 300', "@ IN SOA ns1.$ZONE. hostmaster.$ZONE. 1 3600 600 86400 300", "@ IN NS ns1.$ZONE.");
+    for my $n (sort keys %A) {
+        for (@{ $A{$n} }) { my ($last) = /(\d+)$/; push @z, "$last IN PTR $n.$ZONE." }
+    }
+    return join("\n", @z) . "\n";
 }
 
 sub zone_text {
@@ -83,8 +93,12 @@ options {
 };
 controls { };
 zone "$ZONE" { type primary; file "$dir/$ZONE.zone"; };
+zone "$REVERSE" { type primary; file "$dir/reverse.zone"; };
 EOF
     close $c;
+    open my $r, '>', "$dir/reverse.zone" or die "$dir: $!";
+    print $r reverse_text();
+    close $r;
     $self->{argv} = [$named, '-g', '-c', "$dir/named.conf", '-u', scalar getpwuid($>)];
     return $self;
 }

@@ -11,12 +11,13 @@
 #
 # Options: auth => 1 (SASL AUTH PLAIN/LOGIN through a private Dovecot auth
 # service: $s->user, $s->password), banner (smtpd_banner), config (extra
-# main.cf lines).
+# main.cf lines), cert/key (PEM files instead of a fresh self-signed pair).
 package Mamori::Server::Postfix;
 use strict;
 use warnings;
 use parent 'Mamori::Server';
-use Mamori::Server qw(free_port need_binary);
+use Mamori::Server qw(need_binary);
+use IO::Socket::INET;
 use Time::HiRes ();
 use POSIX ();
 
@@ -27,9 +28,11 @@ sub new {
     my ($class, %o) = @_;
     my $self = Mamori::Server::new($class, name => 'postfix', %o);
     $self->{owner} = $$;
-    $self->{port} //= free_port();
-    $self->{ports} = { smtp => $self->{port}, submission => $o{submission_port} // free_port(),
-                       smtps => $o{smtps_port} // free_port() };
+    my @free = _free_ports(4);
+    $self->{port} //= $free[0];
+    $self->{ports} = { smtp => $self->{port}, submission => $o{submission_port} // $free[1],
+                       smtps => $o{smtps_port} // $free[2] };
+    $self->{closed_port} = $free[3];
     return $self;
 }
 
@@ -52,7 +55,7 @@ sub start {
     }
 
     # a closed loopback port as relay: should anything try to deliver, it fails here
-    my $closed = free_port();
+    my $closed = $self->{closed_port};
     my $auth = $self->{dovecot} ? <<"EOF" : '';
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
@@ -80,14 +83,17 @@ smtp_dns_support_level = disabled
 biff = no
 maillog_file = $d/maillog
 maillog_file_prefixes = $d
-smtpd_tls_cert_file = $d/cert.pem
-smtpd_tls_key_file = $d/key.pem
+smtpd_tls_cert_file = $self->{cert}
+smtpd_tls_key_file = $self->{key}
 smtpd_tls_security_level = none
 smtpd_relay_restrictions = permit_mynetworks permit_sasl_authenticated defer_unauth_destination
 EOF
     $self->_master_cf(\%p);
     $self->{logs} = ["$d/maillog"];
 
+    # postfix(1) waits (300 ms at a time) until main.cf is older than a
+    # couple of seconds, for editors still writing it: ours is complete
+    utime time - 60, time - 60, "$d/etc/main.cf", "$d/etc/master.cf";
     # creates the queue directories with their owners and modes
     system("$POSTFIX -c $d/etc check >$d/postfix-check.out 2>&1") == 0
         or $self->fail_start("postfix check failed");
@@ -114,7 +120,9 @@ EOF
 # chroot would need copies of /etc files), and our three listeners added.
 sub _master_cf {
     my ($self, $p) = @_;
-    open my $in, '<', '/etc/postfix/master.cf' or $self->fail_start("/etc/postfix/master.cf: $!");
+    # /etc/postfix/master.cf is written by the package's postinst; the .dist is always shipped
+    my ($base) = grep { -f } '/etc/postfix/master.cf', '/usr/share/postfix/master.cf.dist';
+    open my $in, '<', $base // '/etc/postfix/master.cf' or $self->fail_start("/etc/postfix/master.cf: $!");
     my $out = '';
     while (my $l = <$in>) {
         if ($l =~ /^\S/ && $l !~ /^#/) {
@@ -182,13 +190,25 @@ sub clear_queue {
         or die 'postsuper -d ALL failed';
 }
 
+# A self-signed certificate for localhost and 127.0.0.1, unless the caller
+# gave one (cert => PEM, key => PEM, e.g. from Mamori::Certs).
 sub _cert {
     my ($self) = @_;
+    return if $self->{cert};
     my $d = $self->{dir};
     system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
            . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
            . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
         or $self->fail_start('openssl req failed');
+    @$self{qw(cert key)} = ("$d/cert.pem", "$d/key.pem");
+}
+
+# N distinct free ports: all bound at once, so none is handed out twice.
+sub _free_ports {
+    my ($n) = @_;
+    my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1)
+                  or die "free port: $!" } 1 .. $n;
+    return map { $_->sockport } @s;
 }
 
 sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
@@ -200,7 +220,8 @@ sub port {
 }
 sub config_dir { "$_[0]{dir}/etc" }
 sub queue_dir { "$_[0]{dir}/queue" }
-sub cert { "$_[0]{dir}/cert.pem" }
+sub pid { $_[0]{pid} }
+sub cert { $_[0]{cert} }
 sub user { $_[0]{dovecot} ? $_[0]{dovecot}->user : undef }
 sub password { $_[0]{dovecot} ? $_[0]{dovecot}->password : undef }
 

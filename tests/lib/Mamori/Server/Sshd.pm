@@ -13,7 +13,6 @@ use warnings;
 use parent 'Mamori::Server';
 use Mamori::Server qw(free_port need_binary);
 use IO::Socket::IP;
-use Test::More;
 
 my $SSHD = '/usr/sbin/sshd';
 
@@ -91,6 +90,7 @@ sub _read { my ($f) = @_; open my $h, '<', $f or die "$f: $!"; local $/; return 
 sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
 sub _copy { _write($_[1], _read($_[0])) }
 
+sub pid { $_[0]{pid} }
 sub user { $_[0]{user} }
 sub ipv6 { $_[0]{ipv6} }
 sub client_key { "$_[0]{dir}/client_key" }

@@ -9,12 +9,14 @@
 #   $s->port('ftp'); $s->port('ftps'); $s->user; $s->password; $s->cert;
 #
 # Options: banner (ftpd_banner), config (extra vsftpd.conf lines),
-# local_user => 0 (no account, anonymous only).
+# local_user => 0 (no account, anonymous only), cert/key (PEM files to serve
+# instead of a fresh self-signed one, e.g. from Mamori::Certs).
 package Mamori::Server::Vsftpd;
 use strict;
 use warnings;
 use parent 'Mamori::Server';
-use Mamori::Server qw(free_port need_binary);
+use Mamori::Server qw(need_binary);
+use IO::Socket::INET;
 
 my $VSFTPD = '/usr/sbin/vsftpd';
 my $PASSWORD = 'mamori-ftp-secret';
@@ -23,8 +25,9 @@ sub new {
     my ($class, %o) = @_;
     my $self = Mamori::Server::new($class, name => 'vsftpd', %o);
     $self->{owner} = $$;
-    $self->{port} //= free_port();
-    $self->{ports} = { ftp => $self->{port}, ftps => $o{ftps_port} // free_port() };
+    my @free = _free_ports(2);
+    $self->{port} //= $free[0];
+    $self->{ports} = { ftp => $self->{port}, ftps => $o{ftps_port} // $free[1] };
     $self->{local_user} //= 1;
     return $self;
 }
@@ -54,10 +57,11 @@ isolate_network=NO
 secure_chroot_dir=$d/empty
 anonymous_enable=YES
 anon_root=$d/anon
-no_anon_password=YES
 local_enable=YES
 write_enable=NO
 pam_service_name=vsftpd
+# wrong passwords are tested on purpose (PAM still adds its own 2 s)
+delay_failed_login=0
 use_localtime=NO
 vsftpd_log_file=$d/vsftpd.log
 xferlog_enable=YES
@@ -66,8 +70,8 @@ log_ftp_protocol=YES
 pasv_enable=YES
 pasv_address=127.0.0.1
 ssl_enable=YES
-rsa_cert_file=$d/cert.pem
-rsa_private_key_file=$d/key.pem
+rsa_cert_file=$self->{cert}
+rsa_private_key_file=$self->{key}
 allow_anon_ssl=YES
 force_local_logins_ssl=NO
 force_local_data_ssl=NO
@@ -114,13 +118,25 @@ sub _add_user {
     $self->{user} = $user;
 }
 
+# A self-signed certificate for localhost and 127.0.0.1, unless the caller
+# gave one (cert => PEM, key => PEM, e.g. from Mamori::Certs).
 sub _cert {
     my ($self) = @_;
+    return if $self->{cert};
     my $d = $self->{dir};
     system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
            . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
            . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
         or $self->fail_start('openssl req failed');
+    @$self{qw(cert key)} = ("$d/cert.pem", "$d/key.pem");
+}
+
+# N distinct free ports: all bound at once, so none is handed out twice.
+sub _free_ports {
+    my ($n) = @_;
+    my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1)
+                  or die "free port: $!" } 1 .. $n;
+    return map { $_->sockport } @s;
 }
 
 sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
@@ -130,9 +146,10 @@ sub port {
     return $self->{port} unless defined $name;
     return $self->{ports}{$name} // die "vsftpd has no port '$name' (ftp, ftps)";
 }
+sub pid { $_[0]{pid} }
 sub user { $_[0]{user} }
 sub password { $PASSWORD }
-sub cert { "$_[0]{dir}/cert.pem" }
+sub cert { $_[0]{cert} }
 sub anon_dir { "$_[0]{dir}/anon" }
 sub pids { grep { defined } $_[0]{pid}, ($_[0]{implicit} ? $_[0]{implicit}{pid} : ()) }
 

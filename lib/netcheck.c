@@ -1,6 +1,8 @@
 #include "netcheck.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -130,6 +132,10 @@ void netcheck_ready(struct netcheck *n)
 		plugin_die(STATE_UNKNOWN, "this program has no TLS");
 	if (n->days_set && !n->implicit_tls && !n->starttls)
 		plugin_die(STATE_UNKNOWN, "certificate days need --ssl or --starttls");
+	const char *files[] = { n->tls.ca_file, n->tls.cert_file, n->tls.key_file };
+	for (size_t i = 0; i < 3; i++)
+		if (files[i] && access(files[i], R_OK) != 0)
+			plugin_die(STATE_UNKNOWN, "cannot read '%.200s': %s", files[i], strerror(errno));
 	if (!n->port && n->svc)
 		n->port = n->implicit_tls && n->svc->tls_port ? n->svc->tls_port : n->svc->port;
 	if (!n->port)
@@ -137,7 +143,7 @@ void netcheck_ready(struct netcheck *n)
 	if (!n->tls.sni)
 		n->tls.sni = n->tls.verify_name = n->host;
 	n->tls.verify = !n->insecure;
-	n->timeout = timeout_remaining();
+	n->timeout = timeout_seconds();
 }
 
 void netcheck_fail(struct netcheck *n, struct check *c, enum net_result r, const char *step)

@@ -14,6 +14,7 @@ static size_t message_len;
 static volatile sig_atomic_t exit_state = STATE_UNKNOWN;
 static volatile pid_t child_group;
 static double deadline;  /* monotonic seconds, 0 = none */
+static double configured;
 
 double monotonic_now(void)
 {
@@ -76,6 +77,7 @@ void timeout_start(double seconds, enum state st)
 		it.it_value.tv_usec = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
 	deadline = monotonic_now() + seconds;
+	configured = seconds;
 }
 
 double timeout_remaining(void)
@@ -89,4 +91,9 @@ double timeout_remaining(void)
 void timeout_kill_on_alarm(pid_t pgid)
 {
 	child_group = pgid;
+}
+
+double timeout_seconds(void)
+{
+	return configured;
 }

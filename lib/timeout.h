@@ -16,5 +16,7 @@ double timeout_remaining(void);
 /* A child to kill (its process group) when the alarm fires; 0 for none. */
 void timeout_kill_on_alarm(pid_t pgid);
 double monotonic_now(void);
+/* The -t value in force (0 when none). */
+double timeout_seconds(void);
 
 #endif

@@ -1,5 +1,6 @@
 #include "tls.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -8,15 +9,105 @@
 #include <stdio.h>
 #include <string.h>
 
+/* OpenSSL is loaded on the first handshake (dlopen of the libssl that
+ * configure found), so the many checks that never speak TLS do not pay for
+ * loading and relocating libssl and libcrypto at every start (about 1 ms,
+ * half a plain port check). Every call goes through P(name). */
+#define OSSL_FUNCS(X) \
+	X(SSL_read) \
+	X(SSL_write) \
+	X(SSL_get_error) \
+	X(ERR_clear_error) \
+	X(ERR_peek_error) \
+	X(SSL_get_SSL_CTX) \
+	X(SSL_free) \
+	X(SSL_CTX_free) \
+	X(BIO_new) \
+	X(BIO_s_mem) \
+	X(X509_NAME_print_ex) \
+	X(BIO_read) \
+	X(BIO_free) \
+	X(ASN1_TIME_to_tm) \
+	X(SSL_get_verify_result) \
+	X(X509_STORE_new) \
+	X(X509_STORE_CTX_new) \
+	X(X509_STORE_set_default_paths) \
+	X(X509_STORE_CTX_init) \
+	X(SSL_get_peer_cert_chain) \
+	X(X509_VERIFY_PARAM_set1) \
+	X(X509_STORE_CTX_get0_param) \
+	X(SSL_get0_param) \
+	X(X509_STORE_CTX_set_default) \
+	X(X509_verify_cert) \
+	X(X509_STORE_CTX_get_error) \
+	X(X509_STORE_CTX_free) \
+	X(X509_STORE_free) \
+	X(SSL_get1_peer_certificate) \
+	X(X509_verify_cert_error_string) \
+	X(SSL_get_version) \
+	X(SSL_CIPHER_get_name) \
+	X(SSL_get_current_cipher) \
+	X(X509_get0_notBefore) \
+	X(X509_get0_notAfter) \
+	X(X509_get_subject_name) \
+	X(X509_get_issuer_name) \
+	X(X509_free) \
+	X(ERR_peek_last_error) \
+	X(ERR_error_string_n) \
+	X(SSL_CTX_new) \
+	X(TLS_client_method) \
+	X(SSL_CTX_ctrl) \
+	X(SSL_CTX_load_verify_locations) \
+	X(X509_get_default_cert_dir) \
+	X(SSL_CTX_load_verify_dir) \
+	X(SSL_CTX_set_default_verify_paths) \
+	X(SSL_CTX_use_certificate_chain_file) \
+	X(SSL_CTX_use_PrivateKey_file) \
+	X(SSL_CTX_set_verify) \
+	X(SSL_new) \
+	X(SSL_ctrl) \
+	X(X509_VERIFY_PARAM_set1_ip_asc) \
+	X(SSL_set1_host) \
+	X(SSL_set_fd) \
+	X(SSL_connect)
+
+#define P(f) (*p_##f)
+#define DECLARE(f) static __typeof__(&f) p_##f;
+OSSL_FUNCS(DECLARE)
+
+static const char *ossl_load(void)
+{
+	static int state;  /* 0 not tried, 1 loaded, -1 failed */
+	static char why[256];
+	if (state)
+		return state > 0 ? NULL : why;
+	state = -1;
+	void *h = dlopen(LIBSSL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(why, sizeof why, "cannot load %s: %s", LIBSSL_SONAME, dlerror());
+		return why;
+	}
+	/* dlsym on libssl's handle also finds libcrypto, its dependency */
+#define LOAD(f) \
+	if (!(*(void **)&p_##f = dlsym(h, #f))) { \
+		snprintf(why, sizeof why, "%s lacks %s", LIBSSL_SONAME, #f); \
+		return why; \
+	}
+	OSSL_FUNCS(LOAD)
+#undef LOAD
+	state = 1;
+	return NULL;
+}
+
 static ssize_t tls_io(struct conn *c, void *buf, size_t n, short *want, bool writing)
 {
 	SSL *ssl = c->tls;
 	int len = n > 1 << 30 ? 1 << 30 : (int)n;
-	ERR_clear_error();
-	int r = writing ? SSL_write(ssl, buf, len) : SSL_read(ssl, buf, len);
+	P(ERR_clear_error)();
+	int r = writing ? P(SSL_write)(ssl, buf, len) : P(SSL_read)(ssl, buf, len);
 	if (r > 0)
 		return r;
-	switch (SSL_get_error(ssl, r)) {
+	switch (P(SSL_get_error)(ssl, r)) {
 	case SSL_ERROR_WANT_READ:
 		*want = POLLIN;
 		errno = EAGAIN;
@@ -29,7 +120,7 @@ static ssize_t tls_io(struct conn *c, void *buf, size_t n, short *want, bool wri
 		return 0;
 	case SSL_ERROR_SYSCALL:
 		/* EOF without close_notify: treat as a close */
-		if (ERR_peek_error() == 0 && errno == 0)
+		if (P(ERR_peek_error)() == 0 && errno == 0)
 			return 0;
 		if (errno == 0)
 			errno = EPROTO;
@@ -55,9 +146,9 @@ static void tls_close(struct conn *c)
 	SSL *ssl = c->tls;
 	if (!ssl)
 		return;
-	SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
+	SSL_CTX *ctx = P(SSL_get_SSL_CTX)(ssl);
+	P(SSL_free)(ssl);
+	P(SSL_CTX_free)(ctx);
 	c->tls = NULL;
 }
 
@@ -65,20 +156,20 @@ static const struct conn_ops tls_ops = { tls_read, tls_write, tls_close };
 
 static void name_text(X509_NAME *n, char *out, size_t size)
 {
-	BIO *b = BIO_new(BIO_s_mem());
+	BIO *b = P(BIO_new)(P(BIO_s_mem)());
 	out[0] = '\0';
 	if (!b)
 		return;
-	X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-	int len = BIO_read(b, out, (int)size - 1);
+	P(X509_NAME_print_ex)(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	int len = P(BIO_read)(b, out, (int)size - 1);
 	out[len > 0 ? len : 0] = '\0';
-	BIO_free(b);
+	P(BIO_free)(b);
 }
 
 static time_t asn1_time(const ASN1_TIME *t)
 {
 	struct tm tm;
-	if (!t || !ASN1_TIME_to_tm(t, &tm))
+	if (!t || !P(ASN1_TIME_to_tm)(t, &tm))
 		return 0;
 	return timegm(&tm);
 }
@@ -87,49 +178,49 @@ static time_t asn1_time(const ASN1_TIME *t)
  * the same host name and purpose settings as the handshake. */
 static long reverify_full_store(SSL *ssl, X509 *leaf)
 {
-	long code = SSL_get_verify_result(ssl);
-	X509_STORE *store = X509_STORE_new();
-	X509_STORE_CTX *sctx = X509_STORE_CTX_new();
-	if (store && sctx && X509_STORE_set_default_paths(store) == 1 &&
-	    X509_STORE_CTX_init(sctx, store, leaf, SSL_get_peer_cert_chain(ssl)) == 1) {
-		X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(sctx), SSL_get0_param(ssl));
-		X509_STORE_CTX_set_default(sctx, "ssl_server");
-		code = X509_verify_cert(sctx) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(sctx);
+	long code = P(SSL_get_verify_result)(ssl);
+	X509_STORE *store = P(X509_STORE_new)();
+	X509_STORE_CTX *sctx = P(X509_STORE_CTX_new)();
+	if (store && sctx && P(X509_STORE_set_default_paths)(store) == 1 &&
+	    P(X509_STORE_CTX_init)(sctx, store, leaf, P(SSL_get_peer_cert_chain)(ssl)) == 1) {
+		P(X509_VERIFY_PARAM_set1)(P(X509_STORE_CTX_get0_param)(sctx), P(SSL_get0_param)(ssl));
+		P(X509_STORE_CTX_set_default)(sctx, "ssl_server");
+		code = P(X509_verify_cert)(sctx) == 1 ? X509_V_OK : P(X509_STORE_CTX_get_error)(sctx);
 	}
-	X509_STORE_CTX_free(sctx);
-	X509_STORE_free(store);
+	P(X509_STORE_CTX_free)(sctx);
+	P(X509_STORE_free)(store);
 	return code;
 }
 
 static void fill_peer(SSL *ssl, struct tls_peer *p, bool system_store)
 {
 	memset(p, 0, sizeof *p);
-	X509 *cert = SSL_get1_peer_certificate(ssl);
-	p->verify_code = SSL_get_verify_result(ssl);
+	X509 *cert = P(SSL_get1_peer_certificate)(ssl);
+	p->verify_code = P(SSL_get_verify_result)(ssl);
 	if (system_store && cert && (p->verify_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
 	                             p->verify_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT))
 		p->verify_code = reverify_full_store(ssl, cert);
-	snprintf(p->verify_text, sizeof p->verify_text, "%s", X509_verify_cert_error_string(p->verify_code));
-	snprintf(p->version, sizeof p->version, "%s", SSL_get_version(ssl));
-	const char *cipher = SSL_get_cipher_name(ssl);
+	snprintf(p->verify_text, sizeof p->verify_text, "%s", P(X509_verify_cert_error_string)(p->verify_code));
+	snprintf(p->version, sizeof p->version, "%s", P(SSL_get_version)(ssl));
+	const char *cipher = P(SSL_CIPHER_get_name)(P(SSL_get_current_cipher)(ssl));
 	snprintf(p->cipher, sizeof p->cipher, "%s", cipher ? cipher : "");
 	if (!cert)
 		return;
 	p->have_cert = true;
-	p->not_before = asn1_time(X509_get0_notBefore(cert));
-	p->not_after = asn1_time(X509_get0_notAfter(cert));
+	p->not_before = asn1_time(P(X509_get0_notBefore)(cert));
+	p->not_after = asn1_time(P(X509_get0_notAfter)(cert));
 	p->days_left = ((double)p->not_after - (double)time(NULL)) / 86400.0;
-	name_text(X509_get_subject_name(cert), p->subject, sizeof p->subject);
-	name_text(X509_get_issuer_name(cert), p->issuer, sizeof p->issuer);
-	X509_free(cert);
+	name_text(P(X509_get_subject_name)(cert), p->subject, sizeof p->subject);
+	name_text(P(X509_get_issuer_name)(cert), p->issuer, sizeof p->issuer);
+	P(X509_free)(cert);
 }
 
 static void ssl_error_detail(struct conn *c, const char *what)
 {
-	unsigned long e = ERR_peek_last_error();
+	unsigned long e = P(ERR_peek_last_error)();
 	char text[200];
 	if (e)
-		ERR_error_string_n(e, text, sizeof text);
+		P(ERR_error_string_n)(e, text, sizeof text);
 	else
 		snprintf(text, sizeof text, "%s", errno ? strerror(errno) : "the server closed the connection");
 	snprintf(c->detail, sizeof c->detail, "%s: %s", what, text);
@@ -137,64 +228,69 @@ static void ssl_error_detail(struct conn *c, const char *what)
 
 enum net_result tls_start(struct conn *c, const struct tls_opts *o, struct tls_peer *peer)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	const char *why = ossl_load();
+	if (why) {
+		snprintf(c->detail, sizeof c->detail, "%s", why);
+		return NET_TLS_FAIL;
+	}
+	SSL_CTX *ctx = P(SSL_CTX_new)(P(TLS_client_method)());
 	if (!ctx) {
 		ssl_error_detail(c, "TLS setup");
 		return NET_TLS_FAIL;
 	}
-	SSL_CTX_set_min_proto_version(ctx, o->min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+	P(SSL_CTX_ctrl)(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, o->min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION, NULL);
 	if (o->ca_file) {
-		if (SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1) {
+		if (P(SSL_CTX_load_verify_locations)(ctx, o->ca_file, NULL) != 1) {
 			ssl_error_detail(c, "cannot load the CA file");
-			SSL_CTX_free(ctx);
+			P(SSL_CTX_free)(ctx);
 			return NET_TLS_FAIL;
 		}
 	} else {
 		/* The hashed directory is searched per issuer; the bundle file of
 		 * the default paths is parsed whole (~150 certificates, 20 ms), so
 		 * it is read only when the directory cannot settle it (reverify). */
-		const char *dir = X509_get_default_cert_dir();
-		if (!dir || SSL_CTX_load_verify_dir(ctx, dir) != 1)
-			SSL_CTX_set_default_verify_paths(ctx);
+		const char *dir = P(X509_get_default_cert_dir)();
+		if (!dir || P(SSL_CTX_load_verify_dir)(ctx, dir) != 1)
+			P(SSL_CTX_set_default_verify_paths)(ctx);
 	}
-	if (o->cert_file && (SSL_CTX_use_certificate_chain_file(ctx, o->cert_file) != 1 ||
-	                     SSL_CTX_use_PrivateKey_file(ctx, o->key_file ? o->key_file : o->cert_file,
+	if (o->cert_file && (P(SSL_CTX_use_certificate_chain_file)(ctx, o->cert_file) != 1 ||
+	                     P(SSL_CTX_use_PrivateKey_file)(ctx, o->key_file ? o->key_file : o->cert_file,
 	                                                 SSL_FILETYPE_PEM) != 1)) {
 		ssl_error_detail(c, "cannot load the client certificate");
-		SSL_CTX_free(ctx);
+		P(SSL_CTX_free)(ctx);
 		return NET_TLS_FAIL;
 	}
 	/* The handshake itself never aborts on trust: the verdict is read
 	 * afterwards, so a check can still report an untrusted certificate's
 	 * dates; nothing is sent before the verdict is known. */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	SSL *ssl = SSL_new(ctx);
+	P(SSL_CTX_set_verify)(ctx, SSL_VERIFY_NONE, NULL);
+	SSL *ssl = P(SSL_new)(ctx);
 	if (!ssl) {
 		ssl_error_detail(c, "TLS setup");
-		SSL_CTX_free(ctx);
+		P(SSL_CTX_free)(ctx);
 		return NET_TLS_FAIL;
 	}
 	if (o->sni && *o->sni && !strchr(o->sni, ':') && !(o->sni[0] >= '0' && o->sni[0] <= '9' &&
 	                                                     strspn(o->sni, "0123456789.") == strlen(o->sni)))
-		SSL_set_tlsext_host_name(ssl, o->sni);
+		P(SSL_ctrl)(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, (void *)o->sni);
 	if (o->verify_name && *o->verify_name) {
-		X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
-		if (X509_VERIFY_PARAM_set1_ip_asc(vp, o->verify_name) != 1)
-			SSL_set1_host(ssl, o->verify_name);
+		X509_VERIFY_PARAM *vp = P(SSL_get0_param)(ssl);
+		if (P(X509_VERIFY_PARAM_set1_ip_asc)(vp, o->verify_name) != 1)
+			P(SSL_set1_host)(ssl, o->verify_name);
 	}
-	SSL_set_fd(ssl, c->fd);
+	P(SSL_set_fd)(ssl, c->fd);
 	c->tls = ssl;
 	c->ops = &tls_ops;
 	/* bytes already buffered in plain text belong to the old layer */
 	c->rpos = c->rlen = 0;
 
 	for (;;) {
-		ERR_clear_error();
+		P(ERR_clear_error)();
 		errno = 0;
-		int r = SSL_connect(ssl);
+		int r = P(SSL_connect)(ssl);
 		if (r == 1)
 			break;
-		int e = SSL_get_error(ssl, r);
+		int e = P(SSL_get_error)(ssl, r);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 			enum net_result w = net_wait(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT);
 			if (w != NET_OK) {

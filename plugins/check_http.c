@@ -164,12 +164,6 @@ static const struct program prog = {
 
 /* ---- options ---------------------------------------------------------- */
 
-/* Nearest whole number (halves away from zero), without libm. */
-static double rounded(double x)
-{
-	return x < 0 ? -(double)(long long)(0.5 - x) : (double)(long long)(x + 0.5);
-}
-
 /* Host names and addresses go into a URL: no spaces, controls or URL syntax. */
 static const char *check_host(const char *s)
 {
@@ -205,13 +199,15 @@ static const char *parse_pagesize(const char *arg, struct range *r)
 		return "not MIN[:MAX] bytes";
 	memcpy(lo, arg, n);
 	lo[n] = '\0';
-	if ((*lo && !size_parse(lo, 1, &a, NULL)) || (colon && !size_parse(colon + 1, 1, &b, NULL)))
+	/* "MIN:" has no maximum, as in monitoring-plugins */
+	bool has_max = colon && colon[1];
+	if ((*lo && !size_parse(lo, 1, &a, NULL)) || (has_max && !size_parse(colon + 1, 1, &b, NULL)))
 		return "not MIN[:MAX] bytes";
-	if (!*lo && !colon)
+	if (!*lo && !has_max)
 		return "not MIN[:MAX] bytes";
-	if (colon && b < a)
+	if (has_max && b < a)
 		return "MAX is below MIN";
-	*r = (struct range){ .lo = a, .hi = b, .hi_inf = !colon, .set = true };
+	*r = (struct range){ .lo = a, .hi = b, .hi_inf = !has_max, .set = true };
 	return NULL;
 }
 
@@ -860,7 +856,7 @@ static void judge_failure(struct check *c, const struct config *cfg, const struc
 	check_raise(c, st);
 }
 
-/* monitoring-plugins' wording and day count (rounded), and its rule that
+/* monitoring-plugins' wording and day count (whole days left), and its rule that
  * a certificate with under a day left is CRITICAL unless CRIT is below 0. */
 static void judge_cert(struct check *c, const struct config *cfg, bool in_summary, bool *bad)
 {
@@ -876,7 +872,7 @@ static void judge_cert(struct check *c, const struct config *cfg, bool in_summar
 	}
 	strftime(when, sizeof when, "%a %b %e %H:%M:%S %Y +0000", &tm);
 	double left = (double)days * 86400 + secs;
-	long days_left = (long)rounded(left / 86400);
+	long days_left = (long)(left / 86400);  /* truncated, as monitoring-plugins counts */
 	struct range w = { .lo_inf = true, .hi = (double)cfg->cert_warn, .inside = true, .set = true };
 	struct range cr = { .lo_inf = true, .hi = (double)cfg->cert_crit, .inside = true, .set = true };
 	enum state st = left < 0 ? STATE_CRITICAL : range_judge((double)days_left, &w, &cr);
@@ -1119,7 +1115,7 @@ static void judge_response(struct check *c, const struct config *cfg, struct fet
 		struct range w = { .lo_inf = true, .hi = (double)cfg->cert_warn, .inside = true, .set = true };
 		struct range cr = { .lo_inf = true, .hi = (double)cfg->cert_crit, .inside = true, .set = true };
 		check_perf(c, &(struct perf){ .label = "days", .decimals = 0, .warn = &w, .crit = &cr,
-		                              .value = rounded(((double)days * 86400 + secs) / 86400) });
+		                              .value = (double)(long)(((double)days * 86400 + secs) / 86400) });
 	}
 	if (cfg->show_body && f->body.len)
 		check_long(c, "%.*s", (int)(f->body.len < SHOW_BODY_MAX ? f->body.len : SHOW_BODY_MAX), f->body.s);

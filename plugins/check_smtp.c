@@ -3,13 +3,13 @@
  * MAIL FROM, extra commands, QUIT. Options and status line as
  * monitoring-plugins' check_smtp. */
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "netcheck.h"
 #include "proto.h"
 #include "secret.h"
@@ -145,7 +145,7 @@ static void b64(const char *in, size_t len, char *out, size_t size)
 		out[0] = '\0';
 		return;
 	}
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
+	base64_encode(in, len, out);
 }
 
 static enum net_result authenticate(struct config *cfg, const char *pass)

@@ -6,7 +6,14 @@ use Test::More;
 use Mamori::Test;
 
 my %service = (check_load => 'LOAD', check_cpu => 'CPU', check_mem => 'MEM', check_swap => 'SWAP',
-               check_disk => 'DISK', check_procs => 'PROCS', check_listen => 'LISTEN');
+               check_disk => 'DISK', check_procs => 'PROCS', check_listen => 'LISTEN',
+               check_tcp => 'TCP', check_ssh => 'SSH', check_ftp => 'FTP', check_smtp => 'SMTP',
+               check_pop => 'POP', check_imap => 'IMAP', check_ssl_cert => 'SSL_CERT');
+my @net_common = ([ '-p', '22' ], [ '-H', 'a b' ], [ '-H', 'h', '-p', '0' ], [ '-H', 'h', '-p', '65536' ],
+                  [ '-H', 'h', '-p', 'ssh' ], [ '-H', 'x' x 300 ], [ '-H', 'h', '-4', '-6', '-w', 'x' ]);
+my @tls_common = ([ '-H', 'h', '--ssl', '--starttls' ], [ '-H', 'h', '-D', 'x' ], [ '-H', 'h', '-D', '10' ],
+                  [ '-H', 'h', '-D', '10,x', '--ssl' ], [ '-H', 'h', '-M', 'maybe' ], [ '-H', 'h', '-r', 'x' ],
+                  [ '-H', 'h', '--ssl', '--ca-file', '/nonexistent', '-p', '1' ]);
 my $big = 'x' x 100_000;
 my $nonutf8 = "\xff\xfe\xc3\x28\x80";
 
@@ -26,6 +33,17 @@ my %specific = (
                       [ '-p', 'http' ], [ '-p', join(',', 1 .. 65) ], [ '-p', '22', '-s', 'x' ] ],
     check_disk => [ [ '-w', '10%%' ], [ '-c', '-5%' ], [ '-w', '101%' ], [ '-W', 'abc' ], [ '-u', 'parsecs' ],
                     [ '-p', '/nonexistent/path/x' ], [ '-r', '(' ] ],
+    check_tcp => [ @net_common, @tls_common, [ '-H', 'h', '-p', '1', '-m', '0' ], [ '-H', 'h', '-p', '1', '-d', 'x' ],
+                   [ '-H', 'h', '-p', '1', map { ('-e', $_) } 1 .. 17 ] ],
+    check_ssh => [ @net_common ],
+    check_ftp => [ @net_common, @tls_common, [ '-H', 'h', '-U', 'u' ], [ '-H', 'h', '--password-file', '/etc/passwd' ],
+                   [ '-H', 'h', '-U', 'u', '--password-file', '/nonexistent' ] ],
+    check_pop => [ @net_common, @tls_common, [ '-H', 'h', '-U', 'u', '--password-file', '/etc/passwd' ] ],
+    check_imap => [ @net_common, @tls_common, [ '-H', 'h', '-U', 'u', '--password-file', '/etc' ] ],
+    check_smtp => [ @net_common, [ '-H', 'h', '-A', 'CRAM' ], [ '-H', 'h', '-A', 'PLAIN' ], [ '-H', 'h', '-R', '(' ],
+                    [ '-H', 'h', '-R', 'a', '-R', 'b', '-C', 'NOOP' ], [ '-H', 'h', '-F', "a\r\nRCPT" ],
+                    [ '-H', 'h', '-f', 'a>b' ], [ '-H', 'h', '-S', '--ssl' ] ],
+    check_ssl_cert => [ [ '-p', '443' ], [ '-H', 'h', '-P', 'gopher' ], [ '-H', 'h', '-w', 'x' ], [ '-H', 'a b' ] ],
     check_procs => [ [ '-m', 'BOGUS' ], [ '-u', 'no_such_user_xyz' ], [ '--ereg-argument-array', '(' ],
                      [ '-s', '!' ], [ '-p', 'x' ], [ '-P', 'x' ], [ '-r', '-1' ], [ '-z', 'x' ] ],
 );

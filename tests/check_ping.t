@@ -14,6 +14,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use Mamori::Test;
 use Mamori::Server qw(need_binary);
+no warnings 'qw';
 
 my $plugin = bin('check_ping');
 my $ping = need_binary('/usr/bin/ping', 'iputils-ping');
@@ -318,9 +319,10 @@ while (1) {
 }
 PERL
     my $with_responder = sub {
-        my ($mode, $arg, $code) = @_;
+        my ($kind, $mode, $arg, $code) = @_;
         my $ns = $newns->();
-        $ns_sysctl->($ns, 'net.ipv4.icmp_echo_ignore_all=1', 'net.ipv4.ping_group_range=0 2147483647');
+        $ns_sysctl->($ns, 'net.ipv4.icmp_echo_ignore_all=1',
+                     'net.ipv4.ping_group_range=' . ($kind eq 'raw' ? '1 0' : '0 2147483647'));
         my $srv = Mamori::Server->new(name => "icmp-$mode",
                                       argv => [ $ip, 'netns', 'exec', $ns, $^X, '-e', $responder, $mode, $arg ])->start;
         my $log = "$srv->{dir}/icmp-$mode.out";
@@ -334,10 +336,11 @@ PERL
     };
     for my $kind ([ 'raw', [] ], [ 'datagram', \@as_nobody ]) {
         my ($k, $pre) = @$kind;
-        $with_responder->('delay', 30, sub {
+        $with_responder->($k, 'delay', 30, sub {
             my ($ns) = @_;
             my $r = $in_ns->($ns, "$k delay", [ @$pre, $plugin ], qw(-H 127.0.0.1 -w 10,20% -c 1000,60% -v));
             is($r->{exit}, 1, "$k: replies 30 ms late: WARNING on -w 10");
+            like($r->{out}, $k eq 'raw' ? qr/^IPv4: raw socket/m : qr/^IPv4: ICMP datagram socket/m, "$k socket used");
             my $rta = $r->{p}{perf}{rta}{value};
             ok($rta >= 30 && $rta < 60, "$k: rta $rta ms measures the delay");
             my (undef, $avg) = iputils($ip, 'netns', 'exec', $ns, $ping, '-n', '-c', '5', '-i', '0.2', '127.0.0.1');
@@ -345,14 +348,15 @@ PERL
             $r = $in_ns->($ns, "$k delay crit", [ @$pre, $plugin ], qw(-H 127.0.0.1 -w 10,20% -c 20,60%));
             is($r->{exit}, 2, "$k: -c 20: CRITICAL");
         });
-        $with_responder->('dup', 0, sub {
+        $with_responder->($k, 'dup', 0, sub {
             my ($ns) = @_;
             my $r = $in_ns->($ns, "$k dup", [ @$pre, $plugin ], qw(-H 127.0.0.1 -v));
             is($r->{exit}, 0, "$k: duplicated replies: OK");
             is($r->{p}{perf}{pl}{value}, 0, "$k: duplicates do not hide or fake loss");
-            like($r->{out}, qr/5 sent, 5 received, 5 duplicates/, "$k: duplicates counted, not used");
+            # the last duplicate may come after the plugin has all it needs and left
+            like($r->{out}, qr/5 sent, 5 received, [45] duplicates/, "$k: duplicates counted, not used");
         });
-        $with_responder->('answer', 3, sub {
+        $with_responder->($k, 'answer', 3, sub {
             my ($ns) = @_;
             my $r = $in_ns->($ns, "$k partial", [ @$pre, $plugin ], qw(-H 127.0.0.1 -w 100,20% -c 500,60%));
             is($r->{exit}, 1, "$k: 2 of 5 lost: WARNING on -w ...,20%");
@@ -363,7 +367,7 @@ PERL
             my ($loss) = iputils($ip, 'netns', 'exec', $ns, $ping, '-n', '-c', '5', '-i', '0.2', '-W', '1', '127.0.0.1');
             is($loss, 40, "$k: iputils ping agrees: 40% loss");
         });
-        $with_responder->('noise', 0, sub {
+        $with_responder->($k, 'noise', 0, sub {
             my ($ns) = @_;
             my $r = $in_ns->($ns, "$k noise", [ @$pre, $plugin ], qw(-H 127.0.0.1 -v -t 4));
             is($r->{exit}, 2, "$k: replies that are not ours (id, sequence, cookie, source) are ignored");

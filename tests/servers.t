@@ -10,6 +10,7 @@ use IO::Socket::INET;
 use IO::Socket::IP;
 use IO::Socket::SSL;
 use MIME::Base64 qw(encode_base64);
+use File::Path ();
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 use Mamori::Test;
@@ -334,16 +335,17 @@ subtest 'bad servers' => sub {
     my $kid = fork // die;
     if ($kid == 0) {
         my $o = Mamori::BadServer->new('silent');
-        print $wr $o->port, ' ', $o->pid, "\n";
+        print $wr join(' ', $o->port, $o->pid, $o->{dir}), "\n";
         close $wr;
         POSIX::_exit(0);   # no stop, no DESTROY: the server must notice alone
     }
     close $wr;
-    my ($oport, $opid) = split ' ', scalar <$rd>;
+    my ($oport, $opid, $odir) = split ' ', scalar <$rd>;
     waitpid($kid, 0);
     my $until = time + 3;
     sleep 0.1 until port_closed($oport) || time > $until;
     ok(port_closed($oport), 'orphaned bad server closes its port when its test is gone');
+    File::Path::remove_tree($odir);   # its creator left without cleaning up
 };
 
 done_testing;

@@ -36,7 +36,7 @@ use warnings;
 use File::Temp qw(tempdir);
 use IO::Select;
 use IO::Socket::INET;
-use POSIX qw(:sys_wait_h);
+use POSIX qw(:sys_wait_h setpgid);
 use Time::HiRes qw(time sleep);
 
 my %KINDS = map { $_ => \&{"_$_"} } qw(silent drip garbage huge_line close_mid_reply banner tls_garbage);
@@ -63,6 +63,8 @@ sub new {
         POSIX::_exit(0);
     }
     close $l;   # the port must close when the child goes
+    # its own process group (set on both sides: stop() may come before the child runs)
+    setpgid($pid, $pid);
     $self->{pid} = $pid;
     return $self;
 }
@@ -86,10 +88,10 @@ sub stop {
     my ($self) = @_;
     return unless $self->{owner} == $$;
     my $pid = delete $self->{pid} or return;
-    kill 'TERM', -$pid;   # the server and its connection handlers
+    kill 'TERM', -$pid, $pid;   # the server and its connection handlers
     my $end = time + 5;
     until (waitpid($pid, WNOHANG) == $pid || time > $end) { sleep 0.02 }
-    if (kill 0, $pid) { kill 'KILL', -$pid; waitpid($pid, 0) }
+    if (kill 0, $pid) { kill 'KILL', -$pid, $pid; waitpid($pid, 0) }
 }
 
 sub DESTROY { $_[0]->stop }

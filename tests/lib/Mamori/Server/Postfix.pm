@@ -149,12 +149,12 @@ EOF
 }
 
 # Put N messages into the queue with sendmail(1) and wait until the queue
-# manager has deferred them all (deferred/ holds the total). Returns the
-# queue ids.
+# manager has deferred them all. Returns the ids of every deferred message.
+# Options: from, to, subject, body.
 sub enqueue {
     my ($self, $n, %m) = @_;
     my $d = $self->{dir};
-    my $want = $self->queue_count + $n;
+    my $want = $self->queue_count('deferred') + $n;
     for my $i (1 .. $n) {
         open my $sm, '|-', '/usr/sbin/sendmail', '-C', "$d/etc", '-f', $m{from} // 'sender@mamori.localdomain',
             $m{to} // 'nobody@example.invalid'

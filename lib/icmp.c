@@ -360,7 +360,8 @@ static void got_reply(struct run *r, uint16_t seq, const void *from, int family,
 	if (!same_addr(&h->addr, from, family))
 		return;
 	size_t want = r->o->size < sizeof r->s->cookie ? r->o->size : sizeof r->s->cookie;
-	(void)plen; (void)payload;   /* another program's ping that happens to share id and sequence */
+	if (plen < want || memcmp(payload, r->s->cookie, want) != 0)
+		return;   /* another program's ping that happens to share id and sequence */
 	if (pr->status == P_REPLIED) {
 		h->duplicates++;
 		return;

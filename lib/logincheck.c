@@ -44,7 +44,9 @@ int logincheck_main(int argc, char **argv, const struct program *prog, const cha
 		const char *err = NULL;
 		if (cfg.passfile)
 			err = secret_read_file(cfg.passfile, password, sizeof password);
-		else if (env && strlen(env) < sizeof password)
+		else if (env && strlen(env) >= sizeof password)
+			err = "MAMORI_PASSWORD is too long (1023 bytes at most)";
+		else if (env)
 			strcpy(password, env);
 		else
 			err = "--user needs --password-file or MAMORI_PASSWORD";

@@ -1,6 +1,7 @@
 #include "netcheck.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
@@ -17,9 +18,12 @@
 	{ "use-ipv6", NK_IPV6, NULL, "Use IPv6 only" }, \
 	{ "warning", NK_WARN, "SECONDS", "WARNING when the response time is outside this range" }, \
 	{ "critical", NK_CRIT, "SECONDS", "CRITICAL when the response time is outside this range" }, \
-	{ "expect", NK_EXPECT, "STRING", "The greeting must contain STRING" }, \
-	{ "mismatch", NK_MISMATCH, "STATE", "State when the greeting does not match (default warning)" }, \
-	{ "refuse", NK_REFUSE, "STATE", "State when the connection is refused (default critical)" }
+	{ "mismatch", NK_MISMATCH, "STATE", "State when the reply does not match (default warning)" }
+
+#define EXPECT_OPTION \
+	{ "expect", NK_EXPECT, "STRING", "The greeting must contain STRING" }
+#define REFUSE_OPTION(key) \
+	{ "refuse", key, "STATE", "State when the connection is refused (default critical)" }
 
 #define TLS_OPTIONS \
 	{ "certificate", NK_CERTDAYS, "DAYS[,CRITDAYS]", \
@@ -30,17 +34,27 @@
 	{ "client-cert", NK_CLIENT_CERT, "FILE", "Client certificate (PEM)" }, \
 	{ "client-key", NK_CLIENT_KEY, "FILE", "Key of the client certificate (PEM; default: the cert file)" }
 
-const struct option_spec netcheck_plain_options[] = { BASE_OPTIONS, { NULL, 0, NULL, NULL } };
+/* check_ssh uses -r for --remote-version, as monitoring-plugins does */
+const struct option_spec netcheck_plain_options[] = {
+	BASE_OPTIONS, EXPECT_OPTION, REFUSE_OPTION(NK_REFUSE_LONG), { NULL, 0, NULL, NULL }
+};
+
+/* check_tcp has its own -e (the reply, not the greeting) and no STARTTLS */
+const struct option_spec netcheck_tcp_options[] = {
+	BASE_OPTIONS, REFUSE_OPTION(NK_REFUSE), TLS_OPTIONS,
+	{ "ssl", NK_S, NULL, "Speak TLS from the start (-D alone turns it on too)" },
+	{ NULL, 0, NULL, NULL },
+};
 
 const struct option_spec netcheck_tls_options[] = {
-	BASE_OPTIONS, TLS_OPTIONS,
+	BASE_OPTIONS, EXPECT_OPTION, REFUSE_OPTION(NK_REFUSE), TLS_OPTIONS,
 	{ "ssl", NK_S, NULL, "Implicit TLS: speak TLS from the start (default port: the TLS one)" },
 	{ "starttls", NK_STARTTLS, NULL, "Upgrade to TLS with the protocol's STARTTLS command" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct option_spec netcheck_smtp_options[] = {
-	BASE_OPTIONS, TLS_OPTIONS,
+	BASE_OPTIONS, EXPECT_OPTION, REFUSE_OPTION(NK_REFUSE), TLS_OPTIONS,
 	{ "starttls", NK_S, NULL, "Upgrade to TLS with STARTTLS (as monitoring-plugins' -S)" },
 	{ "ssl", NK_SSL, NULL, "Implicit TLS (SMTPS, default port 465)" },
 	{ NULL, 0, NULL, NULL },
@@ -104,7 +118,8 @@ const char *netcheck_option(struct netcheck *n, int key, const char *arg)
 	case NK_CRIT: return range_parse(arg, &n->crit);
 	case NK_EXPECT: n->expect = arg; return NULL;
 	case NK_MISMATCH: return parse_state(arg, &n->mismatch);
-	case NK_REFUSE: return parse_state(arg, &n->refuse);
+	case NK_REFUSE:
+	case NK_REFUSE_LONG: return parse_state(arg, &n->refuse);
 	case NK_CERTDAYS: return parse_days(n, arg);
 	case NK_CAFILE: n->tls.ca_file = arg; return NULL;
 	case NK_INSECURE: n->insecure = true; return NULL;
@@ -130,8 +145,9 @@ void netcheck_ready(struct netcheck *n)
 		plugin_die(STATE_UNKNOWN, "this protocol has no STARTTLS");
 	if ((n->implicit_tls || n->starttls) && !n->tls_start)
 		plugin_die(STATE_UNKNOWN, "this program has no TLS");
+	/* -D alone means TLS from the start, as in monitoring-plugins */
 	if (n->days_set && !n->implicit_tls && !n->starttls)
-		plugin_die(STATE_UNKNOWN, "certificate days need --ssl or --starttls");
+		n->implicit_tls = true;
 	const char *files[] = { n->tls.ca_file, n->tls.cert_file, n->tls.key_file };
 	for (size_t i = 0; i < 3; i++)
 		if (files[i] && access(files[i], R_OK) != 0)
@@ -149,7 +165,9 @@ void netcheck_ready(struct netcheck *n)
 void netcheck_fail(struct netcheck *n, struct check *c, enum net_result r, const char *step)
 {
 	enum state st = STATE_CRITICAL;
-	if (r == NET_REFUSED)
+	if (r == NET_TIMEOUT || r == NET_CONNECT_TIMEOUT)
+		st = timeout_state();  /* -t SECONDS:STATE */
+	else if (r == NET_REFUSED)
 		st = n->refuse;
 	else if (r == NET_PROTO_FAIL)
 		st = n->mismatch;
@@ -241,17 +259,19 @@ static void judge_certificate(struct netcheck *n, struct check *c)
 	if (!n->tls_on || !n->peer.have_cert || n->cert_judged)
 		return;
 	struct range w = range_below(n->days_warn), cr = range_below(n->days_crit);
-	enum state s = n->days_set ? range_judge(n->peer.days_left, &w, &cr) : STATE_OK;
+	/* whole days, rounded down as monitoring-plugins counts them: what is
+	 * shown is what is judged */
+	double days = floor(n->peer.days_left);
+	enum state s = n->days_set ? range_judge(days, &w, &cr) : STATE_OK;
 	if (n->peer.days_left < 0)
 		s = STATE_CRITICAL;
 	check_raise(c, s);
-	if (s != STATE_OK || plugin_verbose || n->days_set)
-		check_summary(c, ", certificate '%s' %s %.0f days", n->peer.subject,
-		              n->peer.days_left < 0 ? "expired" : "expires in",
-		              n->peer.days_left < 0 ? -n->peer.days_left : n->peer.days_left);
+	if (n->peer.days_left < 0)
+		check_summary(c, ", certificate '%s' expired %.0f days ago", n->peer.subject, floor(-n->peer.days_left));
+	else if (s != STATE_OK || plugin_verbose || n->days_set)
+		check_summary(c, ", certificate '%s' expires in %.0f days", n->peer.subject, days);
 	if (n->days_set)
-		check_perf(c, &(struct perf){ .label = "days", .value = n->peer.days_left, .decimals = 0,
-		                              .warn = &w, .crit = &cr });
+		check_perf(c, &(struct perf){ .label = "days", .value = days, .decimals = 0, .warn = &w, .crit = &cr });
 	check_long(c, "TLS: %s %s; subject %s; issuer %s; verify: %s", n->peer.version, n->peer.cipher,
 	           n->peer.subject, n->peer.issuer, n->peer.verify_text);
 }

@@ -18,11 +18,13 @@ enum netcheck_key {
 	NK_EXPECT = 'e', NK_MISMATCH = 'M', NK_REFUSE = 'r', NK_CERTDAYS = 'D',
 	NK_S = 'S',                     /* --ssl or --starttls: see s_is_starttls */
 	NK_SSL = 1000, NK_STARTTLS, NK_CAFILE, NK_INSECURE, NK_SNI, NK_CLIENT_CERT, NK_CLIENT_KEY,
+	NK_REFUSE_LONG,
 };
 
 /* -S means implicit TLS (check_tcp, check_ftp, check_pop, check_imap, as in
  * monitoring-plugins) or STARTTLS (check_smtp, likewise). */
-extern const struct option_spec netcheck_plain_options[];
+extern const struct option_spec netcheck_plain_options[];       /* no TLS (check_ssh) */
+extern const struct option_spec netcheck_tcp_options[];         /* check_tcp: -e is its own */
 extern const struct option_spec netcheck_tls_options[];       /* -S = --ssl */
 extern const struct option_spec netcheck_smtp_options[];      /* -S = --starttls */
 

@@ -160,12 +160,11 @@ void proto_quit(struct conn *c, const struct service *s)
 	buf_free(&reply);
 }
 
-static enum net_result expect_reply(struct conn *c, const struct service *s, const char *cmd,
-                                    const char *shown, const char *ok1, const char *ok2)
+static enum net_result expect_reply_code(struct conn *c, const struct service *s, const char *cmd,
+                                         const char *shown, const char *ok1, const char *ok2, int *code)
 {
 	struct buf reply = BUF_INIT;
-	int code;
-	enum net_result r = proto_command(c, s, cmd, &reply, &code);
+	enum net_result r = proto_command(c, s, cmd, &reply, code);
 	if (r == NET_OK) {
 		const char *text = buf_cstr(&reply);
 		const char *last = s->style == REPLY_IMAP ? strrchr(text, '\n') : NULL;
@@ -179,6 +178,13 @@ static enum net_result expect_reply(struct conn *c, const struct service *s, con
 	}
 	buf_free(&reply);
 	return r;
+}
+
+static enum net_result expect_reply(struct conn *c, const struct service *s, const char *cmd,
+                                    const char *shown, const char *ok1, const char *ok2)
+{
+	int code;
+	return expect_reply_code(c, s, cmd, shown, ok1, ok2, &code);
 }
 
 /* IMAP quoted string: backslash and quote escaped (RFC 3501 4.3). */
@@ -217,8 +223,9 @@ enum net_result proto_login(struct conn *c, const struct service *s, const char 
 		}
 	} else {  /* FTP */
 		buf_printf(&cmd, "USER %s", user);
-		r = expect_reply(c, s, buf_cstr(&cmd), "USER", "331", "230");
-		if (r == NET_OK) {
+		int code = 0;
+		r = expect_reply_code(c, s, buf_cstr(&cmd), "USER", "331", "230", &code);
+		if (r == NET_OK && code != 230) {  /* 230: logged in without a password */
 			buf_reset(&cmd);
 			buf_printf(&cmd, "PASS %s", pass);
 			r = expect_reply(c, s, buf_cstr(&cmd), "PASS", "230", "202");

@@ -97,3 +97,8 @@ double timeout_seconds(void)
 {
 	return configured;
 }
+
+enum state timeout_state(void)
+{
+	return (enum state)exit_state;
+}

@@ -18,5 +18,7 @@ void timeout_kill_on_alarm(pid_t pgid);
 double monotonic_now(void);
 /* The -t value in force (0 when none). */
 double timeout_seconds(void);
+/* The STATE of -t SECONDS[:STATE] in force. */
+enum state timeout_state(void);
 
 #endif

@@ -126,7 +126,7 @@ static void split_expected(struct config *cfg)
 	cfg->expect = out;
 	cfg->nexpect = n;
 	for (size_t i = 0; i < n; i++)
-		if (!dns_expected_valid(cfg->type, out[i]))
+		if (!dns_expected_valid(cfg->type ? cfg->type : LDNS_RR_TYPE_A, out[i]))
 			plugin_die(STATE_UNKNOWN, "--expected-address '%.64s': not an address or CIDR block", out[i]);
 }
 
@@ -145,90 +145,13 @@ static void validate(struct config *cfg)
 	split_expected(cfg);
 }
 
-/* The answer records of all replies: the ones of the asked type, and the
- * CNAMEs that led to them. Pointers into the replies' packets. */
-struct records {
-	const ldns_rr **rr;
-	size_t n;
-	const ldns_rr **alias;
-	size_t nalias;
-};
-
-static void collect(const struct dns_reply *rep, int nrep, const ldns_rr_type *types, struct records *rec)
-{
-	for (int i = 0; i < nrep; i++) {
-		const ldns_rr_list *an = ldns_pkt_answer(rep[i].pkt);
-		for (size_t j = 0; j < ldns_rr_list_rr_count(an); j++) {
-			const ldns_rr *rr = ldns_rr_list_rr(an, j);
-			ldns_rr_type t = ldns_rr_get_type(rr);
-			if (types[i] == LDNS_RR_TYPE_ANY || t == types[i]) {
-				rec->rr = xrealloc(rec->rr, (rec->n + 1) * sizeof *rec->rr);
-				rec->rr[rec->n++] = rr;
-			} else if (t == LDNS_RR_TYPE_CNAME) {
-				rec->alias = xrealloc(rec->alias, (rec->nalias + 1) * sizeof *rec->alias);
-				rec->alias[rec->nalias++] = rr;
-			}
-		}
-	}
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* "192.0.2.1,192.0.2.2": sorted like mp, so round-robin order does not
- * change the status line; the CNAME targets when nothing else came. */
-static void records_text(const struct records *rec, bool any, struct buf *out)
-{
-	const ldns_rr **list = rec->n ? rec->rr : rec->alias;
-	size_t n = rec->n ? rec->n : rec->nalias;
-	char **texts = xcalloc(n ? n : 1, sizeof *texts);
-	for (size_t i = 0; i < n; i++) {
-		char *data = dns_rdata_text(list[i]);
-		if (any) {
-			char *type = ldns_rr_type2str(ldns_rr_get_type(list[i]));
-			struct buf b = BUF_INIT;
-			buf_printf(&b, "%s %s", type ? type : "?", data);
-			free(type);
-			free(data);
-			data = b.s;
-		}
-		texts[i] = data;
-	}
-	qsort(texts, n, sizeof *texts, cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		if (i == 0 || strcmp(texts[i], texts[i - 1]) != 0)
-			buf_printf(out, "%s%s", out->len ? "," : "", texts[i]);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(texts[i]);
-	free(texts);
-}
-
-static bool any_matches(const ldns_rr **rr, size_t n, const char *expected)
-{
-	for (size_t i = 0; i < n; i++)
-		if (dns_rr_matches(rr[i], expected))
-			return true;
-	return false;
-}
-
 /* -a: every value must be in the answer; with -L every record must be expected. */
-static bool expected_ok(const struct config *cfg, const struct records *rec)
+static bool expected_ok(const struct config *cfg, const struct dns_records *rec)
 {
 	for (size_t i = 0; i < cfg->nexpect; i++)
-		if (!any_matches(rec->rr, rec->n, cfg->expect[i]) && !any_matches(rec->alias, rec->nalias, cfg->expect[i]))
+		if (!dns_records_have(rec, cfg->expect[i]))
 			return false;
-	if (cfg->all)
-		for (size_t i = 0; i < rec->n; i++) {
-			bool named = false;
-			for (size_t j = 0; j < cfg->nexpect && !named; j++)
-				named = dns_rr_matches(rec->rr[i], cfg->expect[j]);
-			if (!named)
-				return false;
-		}
-	return true;
+	return !cfg->all || dns_records_all_named(rec, cfg->expect, cfg->nexpect);
 }
 
 static char *rcode_name(int rcode)
@@ -286,10 +209,11 @@ static void judge(struct check *c, const struct config *cfg, const struct dns_re
 	check_perf(c, &(struct perf){ .label = "time", .value = secs, .uom = "s", .decimals = 6,
 	                              .warn = &cfg->warn, .crit = &cfg->crit, .has_min = true });
 
-	struct records rec = { 0 };
+	struct dns_records rec = { 0 };
 	struct buf got = BUF_INIT;
-	collect(rep, nrep, types, &rec);
-	records_text(&rec, types[0] == LDNS_RR_TYPE_ANY, &got);
+	for (int i = 0; i < nrep; i++)
+		dns_records_add(&rec, rep[i].pkt, types[i]);
+	dns_records_text(&rec, types[0] == LDNS_RR_TYPE_ANY, &got);
 	int rcode = ldns_pkt_get_rcode(last->pkt);
 	int want = cfg->rcode >= 0 ? cfg->rcode : LDNS_RCODE_NOERROR;
 	bool aa = true;
@@ -326,8 +250,7 @@ static void judge(struct check *c, const struct config *cfg, const struct dns_re
 	free(rc);
 	free(want_rc);
 	buf_free(&got);
-	free(rec.rr);
-	free(rec.alias);
+	dns_records_free(&rec);
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
  * check_exit(). The body is counted as it arrives; only what -r/-B need
  * is kept, and never more than --max-size. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "num.h"
@@ -30,11 +32,14 @@
 #include "size.h"
 #include "timeout.h"
 
+/* Debian's (and most distributions') trust store as c_rehash lays it out */
+#define SYSTEM_CA_PATH "/etc/ssl/certs"
+
 enum redirect { REDIR_OK, REDIR_WARNING, REDIR_CRITICAL, REDIR_FOLLOW, REDIR_STICKY, REDIR_STICKYPORT };
 
 enum {
 	OPT_SNI = 256, OPT_CONTINUE, OPT_INVERT, OPT_MAX_REDIRS, OPT_AUTH_FILE, OPT_PROXY,
-	OPT_INSECURE, OPT_CA_FILE, OPT_TLS_VERSION, OPT_MAX_SIZE, OPT_EREG,
+	OPT_INSECURE, OPT_CA_FILE, OPT_CA_PATH, OPT_TLS_VERSION, OPT_MAX_SIZE, OPT_EREG,
 };
 
 enum {
@@ -47,6 +52,8 @@ enum {
 struct config {
 	/* where */
 	const char *hostname, *address, *url_arg;
+	char *vhost;                    /* -H without its :PORT */
+	long vport;                     /* -H's :PORT, for the Host header */
 	long port;                      /* 0: 80 or 443 */
 	bool ssl;
 	long ipresolve;
@@ -56,7 +63,7 @@ struct config {
 	const char *auth, *auth_file, *proxy, *proxy_auth;
 	/* TLS */
 	bool insecure;
-	const char *ca_file, *client_cert, *client_key;
+	const char *ca_file, *ca_path, *client_cert, *client_key;
 	long tls_min;
 	bool cert_check, cert_continue;
 	long cert_warn, cert_crit;
@@ -96,6 +103,8 @@ static const struct option_spec options[] = {
 	                        "for command definitions written for monitoring-plugins)" },
 	{ "insecure", OPT_INSECURE, NULL, "Do not verify the certificate's chain and host name" },
 	{ "ca-file", OPT_CA_FILE, "FILE", "Trust only the CA certificates in this PEM file" },
+	{ "ca-path", OPT_CA_PATH, "DIR", "Trust only the CA certificates in this directory (hashed names,\n"
+	                                  "as `openssl rehash` makes; default " SYSTEM_CA_PATH ")" },
 	{ "client-cert", 'J', "FILE", "Client certificate (PEM)" },
 	{ "private-key", 'K', "FILE", "Private key of the client certificate (PEM)" },
 	{ "certificate", 'C', "WARN[,CRIT]",
@@ -164,15 +173,114 @@ static const struct program prog = {
 
 /* ---- options ---------------------------------------------------------- */
 
-/* Host names and addresses go into a URL: no spaces, controls or URL syntax. */
+/* curl_slist_append() returns NULL without memory, and the list is lost. */
+static void list_add(struct curl_slist **l, const char *s)
+{
+	struct curl_slist *n = curl_slist_append(*l, s);
+	if (!n)
+		plugin_die(STATE_UNKNOWN, "out of memory");
+	*l = n;
+}
+
+/* An address literal ([v6] too), or a DNS name of letters, digits, '-' and
+ * '_' labels, so nothing odd reaches the URL or a resolver. Internationalized
+ * names go in their punycode form: curl's IDN conversion depends on the
+ * locale, which a monitoring engine rarely sets. */
 static const char *check_host(const char *s)
 {
-	if (!*s)
-		return "empty host";
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == 0x7f || strchr("/?#@\\\"<>{}|^`", *p))
-			return strchr("/?#", *p) ? "a host, not a URL (a URL goes to --url)" : "not a host name or address";
+	unsigned char a6[16];
+	size_t n = strlen(s);
+	if (strpbrk(s, "/?#"))
+		return "a host, not a URL (a URL goes to --url)";
+	if (n > 2 && s[0] == '[' && s[n - 1] == ']' && n - 2 < 64) {
+		char v6[64];
+		memcpy(v6, s + 1, n - 2);
+		v6[n - 2] = '\0';
+		return inet_pton(AF_INET6, v6, a6) == 1 ? NULL : "not an IPv6 address in [ ]";
+	}
+	/* dotted quads only: inet_aton's "127.1" or "999" forms hide typos */
+	if (inet_pton(AF_INET6, s, a6) == 1 || inet_pton(AF_INET, s, a6) == 1)
+		return NULL;
+	if (n == 0 || n > 253)
+		return "not a host name or address";
+	/* no top-level domain is all digits: "10.0.0.300" is a typo, not a name */
+	const char *last = strrchr(s, '.');
+	last = last && last[1] ? last + 1 : s;
+	if (strspn(last, "0123456789") == strlen(last) && strcspn(last, ".") == strlen(last))
+		return "not an IPv4 address";
+	size_t label = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80)
+			return "not a host name or address (write an internationalized name as xn--...)";
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-')
+				return "not a host name or address";
+			label = 0;
+		} else if (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		           (*p == '-' && label > 0)) {
+			if (++label > 63)
+				return "not a host name or address (a label over 63 bytes)";
+		} else {
+			return "not a host name or address";
+		}
+	}
 	return NULL;
+}
+
+/* -H HOST[:PORT] or [V6][:PORT]: the port is for the Host header only. */
+static const char *parse_vhost(struct config *cfg, const char *arg)
+{
+	const char *colon = NULL;
+	if (strpbrk(arg, "/?#"))
+		return "a host, not a URL (a URL goes to --url)";
+	if (arg[0] == '[') {
+		const char *end = strstr(arg, "]:");
+		colon = end ? end + 1 : NULL;
+	} else {
+		colon = strchr(arg, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL;   /* a bare IPv6 address */
+	}
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	free(cfg->vhost);
+	cfg->vhost = xmalloc(n + 1);
+	memcpy(cfg->vhost, arg, n);
+	cfg->vhost[n] = '\0';
+	cfg->vport = 0;
+	if (colon && !num_parse_long(colon + 1, 1, 65535, &cfg->vport))
+		return "the port after : is not a number from 1 to 65535";
+	return check_host(cfg->vhost);
+}
+
+/* SCHEME://HOST[:PORT][/] with a scheme curl can use as a proxy. */
+static const char *check_proxy(const char *arg)
+{
+	static const char *const schemes[] = { "http://", "https://", "socks4://", "socks4a://", "socks5://", "socks5h://" };
+	const char *rest = NULL;
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0] && !rest; i++)
+		if (strncasecmp(arg, schemes[i], strlen(schemes[i])) == 0)
+			rest = arg + strlen(schemes[i]);
+	if (!rest)
+		return "give SCHEME://HOST:PORT (http, https, socks4, socks4a, socks5, socks5h)";
+	char host[300];
+	size_t n = strcspn(rest, "/");
+	if (rest[n] && strcmp(rest + n, "/") != 0)
+		return "a proxy URL has no path";
+	if (n >= sizeof host)
+		return "not a host name or address";
+	memcpy(host, rest, n);
+	host[n] = '\0';
+	/* HOST:PORT or [V6]:PORT */
+	char *colon = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
+	if (colon && host[0] == '[')
+		colon++;
+	long port;
+	if (colon) {
+		*colon = '\0';
+		if (!num_parse_long(colon + 1, 1, 65535, &port))
+			return "the proxy port is not a number from 1 to 65535";
+	}
+	return check_host(host);
 }
 
 /* A header line: a token, a colon, then no CR or LF. */
@@ -256,7 +364,7 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	struct config *cfg = cfg_;
 	const char *err;
 	switch (key) {
-	case 'H': cfg->hostname = arg; return check_host(arg);
+	case 'H': cfg->hostname = arg; return parse_vhost(cfg, arg);
 	case 'I': cfg->address = arg; return check_host(arg);
 	case 'p': return opt_long(arg, 1, 65535, &cfg->port);
 	case 'u': cfg->url_arg = arg; return *arg ? NULL : "empty URL";
@@ -277,6 +385,7 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case OPT_SNI: return NULL;  /* always on for names; IP literals have no SNI */
 	case OPT_INSECURE: cfg->insecure = true; return NULL;
 	case OPT_CA_FILE: cfg->ca_file = arg; return NULL;
+	case OPT_CA_PATH: cfg->ca_path = arg; return NULL;
 	case 'J': cfg->client_cert = arg; return NULL;
 	case 'K': cfg->client_key = arg; return NULL;
 	case 'C': return parse_certdays(arg, cfg);
@@ -306,12 +415,12 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case 'k':
 		if ((err = check_header(arg)))
 			return err;
-		cfg->headers = curl_slist_append(cfg->headers, arg);
-		return cfg->headers ? NULL : "out of memory";
+		list_add(&cfg->headers, arg);
+		return NULL;
 	case 'A': cfg->agent = arg; return strpbrk(arg, "\r\n") ? "a line break in the user agent" : NULL;
 	case 'a': cfg->auth = arg; return strchr(arg, ':') ? NULL : "not USER:PASSWORD";
 	case OPT_AUTH_FILE: cfg->auth_file = arg; return NULL;
-	case OPT_PROXY: cfg->proxy = arg; return *arg && !strpbrk(arg, " \r\n") ? NULL : "not a proxy URL";
+	case OPT_PROXY: cfg->proxy = arg; return check_proxy(arg);
 	case 'b': cfg->proxy_auth = arg; return strchr(arg, ':') ? NULL : "not USER:PASSWORD";
 	case 'f':
 		for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
@@ -359,6 +468,28 @@ static void readable(const char *what, const char *path)
 	fclose(f);
 }
 
+/* The host of an http(s) URL as written (curl's parser would turn "999"
+ * into 0.0.3.231 before we could look at it). */
+static const char *check_url_host(const char *url)
+{
+	char host[300];
+	const char *p = strstr(url, "://") + 3;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (n >= sizeof host)
+		return "not a host name or address";
+	memcpy(host, p, n);
+	host[n] = '\0';
+	char *colon = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
+	if (colon)
+		colon[host[0] == '[' ? 1 : 0] = '\0';
+	return check_host(host);
+}
+
 static void build_url(struct config *cfg)
 {
 	struct buf url = BUF_INIT;
@@ -379,31 +510,13 @@ static void build_url(struct config *cfg)
 		cfg->https = cfg->ssl || cfg->cert_check;
 		long port = cfg->port ? cfg->port : (cfg->https ? 443 : 80);
 
-		/* -H "name:port" or "[v6]:port": the port is for the Host header only */
-		char *name = cfg->hostname ? xstrdup(cfg->hostname) : NULL;
-		char *vport = NULL;
-		if (name && name[0] == '[') {
-			char *end = strstr(name, "]:");
-			if (end) {
-				end[1] = '\0';
-				vport = end + 2;
-			}
-		} else if (name) {
-			char *colon = strchr(name, ':');
-			if (colon && !strchr(colon + 1, ':')) {
-				*colon = '\0';
-				vport = colon + 1;
-			}
-		}
-		if (vport) {
-			long vp;
-			if (!num_parse_long(vport, 1, 65535, &vp))
-				plugin_die(STATE_UNKNOWN, "-H '%.100s': the port is not a number from 1 to 65535", cfg->hostname);
+		const char *name = cfg->vhost;
+		if (cfg->vport) {
 			struct buf h = BUF_INIT;
 			buf_puts(&h, "Host: ");
 			url_host(&h, name);
-			buf_printf(&h, ":%ld", vp);
-			cfg->headers = curl_slist_append(cfg->headers, buf_cstr(&h));
+			buf_printf(&h, ":%ld", cfg->vport);
+			list_add(&cfg->headers, buf_cstr(&h));
 			buf_free(&h);
 		}
 		buf_printf(&url, "%s://", cfg->https ? "https" : "http");
@@ -427,9 +540,8 @@ static void build_url(struct config *cfg)
 			buf_printf(&ct, ":%ld", port);
 		}
 		if (ct.len)
-			cfg->connect_to = curl_slist_append(NULL, buf_cstr(&ct));
+			list_add(&cfg->connect_to, buf_cstr(&ct));
 		buf_free(&ct);
-		free(name);
 	}
 
 	/* curl's own parser says now whether the URL is usable, so a typo is
@@ -438,9 +550,12 @@ static void build_url(struct config *cfg)
 	if (!u)
 		plugin_die(STATE_UNKNOWN, "out of memory");
 	CURLUcode uc = curl_url_set(u, CURLUPART_URL, buf_cstr(&url), 0);
+	curl_url_cleanup(u);
+	const char *bad_host = uc == CURLUE_OK ? check_url_host(buf_cstr(&url)) : NULL;
 	if (uc != CURLUE_OK)
 		plugin_die(STATE_UNKNOWN, "bad URL '%.200s': %s", buf_cstr(&url), curl_url_strerror(uc));
-	curl_url_cleanup(u);
+	if (bad_host)
+		plugin_die(STATE_UNKNOWN, "bad URL '%.200s': %s", buf_cstr(&url), bad_host);
 	cfg->url = xstrdup(buf_cstr(&url));
 	buf_free(&url);
 }
@@ -455,16 +570,15 @@ static bool has_header(const struct curl_slist *l, const char *name)
 
 static void config_finish(struct config *cfg)
 {
-	/* the -t limit as perfdata's max: the alarm started a moment ago, so
-	 * rounding up to the millisecond gives back the number given */
-	double ms = timeout_remaining() * 1000;
-	cfg->timeout = (double)((long long)ms + ((double)(long long)ms < ms)) / 1000;
+	cfg->timeout = timeout_seconds();  /* perfdata's max, as monitoring-plugins */
 	build_url(cfg);
 	/* as monitoring-plugins asks, so the server's headers (and the size) match */
 	if (!has_header(cfg->headers, "Connection"))
-		cfg->headers = curl_slist_append(cfg->headers, "Connection: close");
+		list_add(&cfg->headers, "Connection: close");
 	if (cfg->cert_check && !cfg->https)
 		plugin_die(STATE_UNKNOWN, "-C needs HTTPS: the URL is http://");
+	if (cfg->cert_check && cfg->proxy && strncasecmp(cfg->proxy, "https://", 8) == 0)
+		plugin_die(STATE_UNKNOWN, "-C through an https:// proxy would see the proxy's certificate first");
 	if (cfg->client_key && !cfg->client_cert)
 		plugin_die(STATE_UNKNOWN, "-K needs the client certificate too (-J)");
 	if (cfg->client_cert)
@@ -473,6 +587,8 @@ static void config_finish(struct config *cfg)
 		readable("--private-key", cfg->client_key);
 	if (cfg->ca_file)
 		readable("--ca-file", cfg->ca_file);
+	if (cfg->ca_path && access(cfg->ca_path, R_OK | X_OK) != 0)
+		plugin_die(STATE_UNKNOWN, "--ca-path '%.200s': cannot read the directory", cfg->ca_path);
 	if (cfg->auth && cfg->auth_file)
 		plugin_die(STATE_UNKNOWN, "give -a or --auth-file, not both");
 	if (cfg->auth_file) {
@@ -489,7 +605,7 @@ static void config_finish(struct config *cfg)
 	if (cfg->content_type) {
 		struct buf h = BUF_INIT;
 		buf_printf(&h, "Content-Type: %s", cfg->content_type);
-		cfg->headers = curl_slist_append(cfg->headers, buf_cstr(&h));
+		list_add(&cfg->headers, buf_cstr(&h));
 		buf_free(&h);
 	}
 	if (cfg->regex) {
@@ -512,6 +628,7 @@ static void config_free(struct config *cfg)
 	curl_slist_free_all(cfg->connect_to);
 	pcre2_code_free(cfg->re);
 	free(cfg->url);
+	free(cfg->vhost);
 }
 
 /* ---- measuring: one curl transfer ------------------------------------- */
@@ -737,9 +854,20 @@ static void fetch_setup(struct fetch *f, const struct config *cfg)
 		SETOPT(CURLOPT_SSL_VERIFYPEER, 0L);
 		SETOPT(CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (cfg->ca_file) {
-		SETOPT(CURLOPT_CAINFO, cfg->ca_file);
-		SETOPT(CURLOPT_CAPATH, (char *)NULL);
+	/* The system store as a hashed directory: OpenSSL then reads only the
+	 * issuer it needs, where the bundle file (curl's default) costs ~25 ms
+	 * of parsing 140 certificates on every run. */
+	const char *ca_path = cfg->ca_path ? cfg->ca_path : cfg->ca_file ? NULL : SYSTEM_CA_PATH;
+	SETOPT(CURLOPT_CAINFO, cfg->ca_file);
+	SETOPT(CURLOPT_CAPATH, ca_path);
+	if (cfg->proxy) {
+		/* an https:// proxy is trusted (or not) like the server */
+		SETOPT(CURLOPT_PROXY_CAINFO, cfg->ca_file);
+		SETOPT(CURLOPT_PROXY_CAPATH, ca_path);
+		if (cfg->insecure) {
+			SETOPT(CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+			SETOPT(CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+		}
 	}
 	if (cfg->client_cert)
 		SETOPT(CURLOPT_SSLCERT, cfg->client_cert);
@@ -856,46 +984,55 @@ static void judge_failure(struct check *c, const struct config *cfg, const struc
 	check_raise(c, st);
 }
 
-/* monitoring-plugins' wording and day count (whole days left), and its rule that
- * a certificate with under a day left is CRITICAL unless CRIT is below 0. */
-static void judge_cert(struct check *c, const struct config *cfg, bool in_summary, bool *bad)
+/* The certificate's verdict in monitoring-plugins' words and day count
+ * (whole days, truncated): WARNING at WARN days or fewer, CRITICAL at CRIT
+ * or fewer (so under a day left with the default CRIT 0) or expired. */
+struct cert_verdict {
+	enum state state;
+	bool dated;                     /* the expiry date could be read */
+	long days;
+	struct range warn, crit;        /* "@~:N": alert at N days or fewer */
+	char text[512];
+};
+
+static void cert_judge(const struct config *cfg, struct cert_verdict *v)
 {
 	char cn[256] = "", when[64] = "";
-	X509_NAME_get_text_by_NID(X509_get_subject_name(peer_cert), NID_commonName, cn, sizeof cn);
-	const ASN1_TIME *na = X509_get0_notAfter(peer_cert);
 	struct tm tm;
 	int days = 0, secs = 0;
+	const ASN1_TIME *na = X509_get0_notAfter(peer_cert);
+	X509_NAME_get_text_by_NID(X509_get_subject_name(peer_cert), NID_commonName, cn, sizeof cn);
+	*v = (struct cert_verdict){
+		.warn = { .lo_inf = true, .hi = (double)cfg->cert_warn, .inside = true, .set = true },
+		.crit = { .lo_inf = true, .hi = (double)cfg->cert_crit, .inside = true, .set = true },
+		.state = STATE_CRITICAL,
+	};
 	if (!ASN1_TIME_to_tm(na, &tm) || !ASN1_TIME_diff(&days, &secs, NULL, na)) {
-		check_raise(c, STATE_CRITICAL);
-		check_summary(c, "Certificate '%s' has an unreadable expiry date", cn);
+		snprintf(v->text, sizeof v->text, "Certificate '%s' has an unreadable expiry date", cn);
 		return;
 	}
 	strftime(when, sizeof when, "%a %b %e %H:%M:%S %Y +0000", &tm);
 	double left = (double)days * 86400 + secs;
-	long days_left = (long)(left / 86400);  /* truncated, as monitoring-plugins counts */
-	struct range w = { .lo_inf = true, .hi = (double)cfg->cert_warn, .inside = true, .set = true };
-	struct range cr = { .lo_inf = true, .hi = (double)cfg->cert_crit, .inside = true, .set = true };
-	enum state st = left < 0 ? STATE_CRITICAL : range_judge((double)days_left, &w, &cr);
-	check_raise(c, st);
-	*bad = st != STATE_OK;
-	struct buf msg = BUF_INIT;
+	v->dated = true;
+	v->days = (long)(left / 86400);
+	if (left >= 0)
+		v->state = range_judge((double)v->days, &v->warn, &v->crit);
 	if (left < 0)
-		buf_printf(&msg, "Certificate '%s' expired on %s.", cn, when);
-	else if (days_left == 0 && left >= 3600)
-		buf_printf(&msg, "Certificate '%s' expires in %ld hours (%s)", cn, (long)(left / 3600), when);
-	else if (days_left == 0)
-		buf_printf(&msg, "Certificate '%s' expires in %ld minutes (%s)", cn, (long)(left / 60), when);
-	else if (st != STATE_OK)
-		buf_printf(&msg, "Certificate '%s' expires in %ld day(s) (%s).", cn, days_left, when);
+		snprintf(v->text, sizeof v->text, "Certificate '%s' expired on %s.", cn, when);
+	else if (v->days == 0)
+		snprintf(v->text, sizeof v->text, "Certificate '%s' expires in %ld %s (%s)", cn,
+		         left >= 3600 ? (long)(left / 3600) : (long)(left / 60), left >= 3600 ? "hours" : "minutes", when);
+	else if (v->state != STATE_OK)
+		snprintf(v->text, sizeof v->text, "Certificate '%s' expires in %ld day(s) (%s).", cn, v->days, when);
 	else
-		buf_printf(&msg, "Certificate '%s' will expire on %s.", cn, when);
-	if (in_summary)
-		check_summary(c, "%s", buf_cstr(&msg));
-	else
-		check_long(c, "%s", buf_cstr(&msg));
-	buf_free(&msg);
-	check_perf(c, &(struct perf){ .label = "days", .value = (double)days_left, .decimals = 0,
-	                              .warn = &w, .crit = &cr });
+		snprintf(v->text, sizeof v->text, "Certificate '%s' will expire on %s.", cn, when);
+}
+
+static void cert_perf(struct check *c, const struct cert_verdict *v)
+{
+	if (v->dated)
+		check_perf(c, &(struct perf){ .label = "days", .value = (double)v->days, .decimals = 0,
+		                              .warn = &v->warn, .crit = &v->crit });
 }
 
 static bool expect_matches(const char *list, const char *status, int code)
@@ -1068,21 +1205,17 @@ static void perf_time(struct check *c, const char *label, double v, const struct
 static void judge_response(struct check *c, const struct config *cfg, struct fetch *f)
 {
 	struct buf items = BUF_INIT;
-	bool cert_bad = false;
+	struct cert_verdict cert = { .dated = false };
 	c->sep = ": ";
-	bool go_on = judge_status(c, cfg, f);
-	if (go_on) {
+	if (judge_status(c, cfg, f)) {
 		if (cfg->cert_check && peer_cert) {
 			/* the certificate goes into the line when it is the problem */
-			struct check tmp;
-			check_init(&tmp, c->service);
-			judge_cert(&tmp, cfg, true, &cert_bad);
-			if (cert_bad)
-				item(&items, "%s", buf_cstr(&tmp.summary));
-			check_raise(c, tmp.state);
-			buf_free(&tmp.summary);
-			buf_free(&tmp.perf);
-			buf_free(&tmp.longout);
+			cert_judge(cfg, &cert);
+			check_raise(c, cert.state);
+			if (cert.state != STATE_OK)
+				item(&items, "%s", cert.text);
+			else
+				check_long(c, "%s", cert.text);
 		}
 		judge_content(c, cfg, f, &items);
 		if (items.len)
@@ -1105,20 +1238,13 @@ static void judge_response(struct check *c, const struct config *cfg, struct fet
 		perf_time(c, "time_firstbyte", f->starttransfer - f->pretransfer, cfg, NULL, NULL);
 		perf_time(c, "time_transfer", f->total - f->starttransfer, cfg, NULL, NULL);
 	}
-	if (cfg->cert_check && peer_cert && !cert_bad) {
-		bool unused;
-		judge_cert(c, cfg, false, &unused);
-	} else if (cfg->cert_check && peer_cert) {
-		/* the perfdata of the certificate judged above */
-		int days = 0, secs = 0;
-		ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(peer_cert));
-		struct range w = { .lo_inf = true, .hi = (double)cfg->cert_warn, .inside = true, .set = true };
-		struct range cr = { .lo_inf = true, .hi = (double)cfg->cert_crit, .inside = true, .set = true };
-		check_perf(c, &(struct perf){ .label = "days", .decimals = 0, .warn = &w, .crit = &cr,
-		                              .value = (double)(long)(((double)days * 86400 + secs) / 86400) });
+	cert_perf(c, &cert);
+	if (cfg->show_body && f->body.len) {
+		size_t n = f->body.len < SHOW_BODY_MAX ? f->body.len : SHOW_BODY_MAX;
+		if (n == f->body.len && f->body.s[n - 1] == '\n')
+			n--;
+		check_long(c, "%.*s", (int)n, f->body.s);
 	}
-	if (cfg->show_body && f->body.len)
-		check_long(c, "%.*s", (int)(f->body.len < SHOW_BODY_MAX ? f->body.len : SHOW_BODY_MAX), f->body.s);
 }
 
 static void describe(struct check *c, const struct config *cfg, const struct fetch *f)
@@ -1143,20 +1269,25 @@ static void describe(struct check *c, const struct config *cfg, const struct fet
 
 static void judge(struct check *c, const struct config *cfg, struct fetch *f)
 {
+	struct cert_verdict cert;
 	bool aborted_by_us = f->rc == CURLE_WRITE_ERROR && (f->stopped || f->too_big);
 	if (f->rc != CURLE_OK && !aborted_by_us) {
 		judge_failure(c, cfg, f);
 		if (peer_cert && cfg->cert_check) {
-			bool unused;
-			judge_cert(c, cfg, false, &unused);
+			/* e.g. verification refused it: its dates still help */
+			cert_judge(cfg, &cert);
+			check_long(c, "%s", cert.text);
+			cert_perf(c, &cert);
 		}
 	} else if (cfg->cert_check && !cfg->cert_continue) {
-		bool unused;
-		if (!peer_cert) {
+		if (peer_cert) {
+			cert_judge(cfg, &cert);
+			check_raise(c, cert.state);
+			check_summary(c, "%s", cert.text);
+			cert_perf(c, &cert);
+		} else {
 			check_raise(c, STATE_CRITICAL);
 			check_summary(c, "No server certificate received");
-		} else {
-			judge_cert(c, cfg, true, &unused);
 		}
 	} else {
 		judge_response(c, cfg, f);

@@ -13,9 +13,9 @@ struct config {
 };
 
 static const struct option_spec options[] = {
-	{ "remote-version", 'r', "VERSION", "WARNING unless the server's software version is VERSION\n"
+	{ "remote-version", 'r', "VERSION", "CRITICAL unless the server's software version is VERSION\n"
 	  "(e.g. OpenSSH_9.2p1 Debian-2+deb12u3)" },
-	{ "remote-protocol", 'P', "VERSION", "WARNING unless the protocol version is VERSION (e.g. 2.0)" },
+	{ "remote-protocol", 'P', "VERSION", "CRITICAL unless the protocol version is VERSION (e.g. 2.0)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -24,13 +24,15 @@ static const struct program prog = {
 	.service = "SSH",
 	.purpose = "Connects to an SSH server and checks its identification string: protocol\n"
 	           "version and software version (runbook 000 port 22, runbook 001 SSH).",
-	.usage = "-H HOST [-p PORT] [-r VERSION] [-P VERSION] [-w SECONDS] [-c SECONDS]",
+	.usage = "-H HOST [-p PORT] [-r VERSION] [-P VERSION] [-w SECONDS] [-c SECONDS]\n"
+	         "       HOST may also come last without -H, as the Icinga 2 ITL's ssh command passes it",
 	.options = options,
 	.shared = netcheck_plain_options,
 	.notes = "Perfdata: time (s). The host key is not checked here: recover_ssh and\n"
 	         "the SSH-based handlers verify it against known_hosts.",
 	.timeout = 10,
 	.timeout_state = STATE_CRITICAL,
+	.operands = true,
 };
 
 static const char *on_option(void *cfg_, int key, const char *arg)
@@ -50,7 +52,14 @@ int main(int argc, char **argv)
 
 	netcheck_init(&cfg.n, service_find("ssh"), NULL);
 	cfg.remote_version = cfg.remote_protocol = NULL;
-	program_parse(&prog, argc, argv, on_option, &cfg);
+	int first = program_parse(&prog, argc, argv, on_option, &cfg);
+	if (first < argc) {
+		if (argc - first > 1 || cfg.n.host)
+			plugin_die(STATE_UNKNOWN, "unexpected argument '%.64s' (see check_ssh --help)", argv[argc - 1]);
+		const char *err = netcheck_option(&cfg.n, NK_HOST, argv[first]);
+		if (err)
+			plugin_die(STATE_UNKNOWN, "host '%.64s': %s", argv[first], err);
+	}
 	netcheck_ready(&cfg.n);
 	check_init(&c, prog.service);
 	if (!netcheck_open(&cfg.n, &c, NULL, NULL))
@@ -72,12 +81,13 @@ int main(int argc, char **argv)
 	memcpy(proto, p, pl);
 	snprintf(software, sizeof software, "%s", p + pl + 1);
 
+	/* a mismatch is CRITICAL, as monitoring-plugins' check_ssh has it */
 	if (cfg.remote_protocol && strcmp(cfg.remote_protocol, proto) != 0) {
-		check_raise(&c, STATE_WARNING);
+		check_raise(&c, STATE_CRITICAL);
 		check_summary(&c, "%s (protocol %s) protocol version mismatch, expected '%s'", software, proto,
 		              cfg.remote_protocol);
 	} else if (cfg.remote_version && strcmp(cfg.remote_version, software) != 0) {
-		check_raise(&c, STATE_WARNING);
+		check_raise(&c, STATE_CRITICAL);
 		check_summary(&c, "%s (protocol %s) version mismatch, expected '%s'", software, proto,
 		              cfg.remote_version);
 	} else {

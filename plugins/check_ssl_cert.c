@@ -1,6 +1,7 @@
 /* check_ssl_cert: days until the server certificate expires, chain trust,
  * host name, issuer and subject, for any host:port, with STARTTLS for
  * SMTP, POP3, IMAP and FTP (runbook 004's certificate item). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -44,7 +45,7 @@ static const struct program prog = {
 	         "       [--ca-file FILE] [--issuer STRING] [--subject STRING]",
 	.options = options,
 	.notes = "An untrusted chain or a certificate for another name is CRITICAL unless\n"
-	         "--insecure. Perfdata: days (left until notAfter).",
+	         "--insecure. Perfdata: days (whole days left until notAfter), time (s).",
 	.timeout = 10,
 	.timeout_state = STATE_CRITICAL,
 };
@@ -116,12 +117,14 @@ int main(int argc, char **argv)
 	}
 	char until[64];
 	strftime(until, sizeof until, "%Y-%m-%d %H:%M UTC", gmtime(&p->not_after));
-	check_raise(&c, range_judge(p->days_left, &cfg.warn, &cfg.crit));
+	/* whole days, rounded down: what is shown is what is judged */
+	double days = floor(p->days_left);
+	check_raise(&c, range_judge(days, &cfg.warn, &cfg.crit));
 	if (p->days_left < 0) {
 		check_raise(&c, STATE_CRITICAL);
-		check_summary(&c, "certificate '%s' expired %.0f days ago (%s)", p->subject, -p->days_left, until);
+		check_summary(&c, "certificate '%s' expired %.0f days ago (%s)", p->subject, floor(-p->days_left), until);
 	} else {
-		check_summary(&c, "certificate '%s' expires in %.0f days (%s)", p->subject, p->days_left, until);
+		check_summary(&c, "certificate '%s' expires in %.0f days (%s)", p->subject, days, until);
 	}
 	if (p->verify_code != 0) {
 		if (!cfg.accept_untrusted)
@@ -140,7 +143,7 @@ int main(int argc, char **argv)
 	}
 	check_long(&c, "issuer: %s", p->issuer);
 	check_long(&c, "protocol: %s, cipher %s", p->version, p->cipher);
-	check_perf(&c, &(struct perf){ .label = "days", .value = p->days_left, .decimals = 0,
+	check_perf(&c, &(struct perf){ .label = "days", .value = days, .decimals = 0,
 	                               .warn = &cfg.warn, .crit = &cfg.crit });
 	/* the response-time item is not this check's business */
 	cfg.n.warn.set = cfg.n.crit.set = false;

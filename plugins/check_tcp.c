@@ -28,7 +28,7 @@ static const struct option_spec options[] = {
 	{ "expect", 'e', "STRING", "The reply must contain STRING (repeatable: any one, or all with -A)" },
 	{ "all", 'A', NULL, "All -e strings must be in the reply" },
 	{ "escape", 'E', NULL, "Interpret \\n \\r \\t \\\\ in -s and -q" },
-	{ "quit", 'q', "STRING", "Send STRING before closing" },
+	{ "quit", 'q', "STRING", "Send STRING and CRLF before closing (with -E: STRING as escaped)" },
 	{ "maxbytes", 'm', "BYTES", "Read at most BYTES of the reply (default 65536)" },
 	{ "delay", 'd', "SECONDS", "Wait SECONDS after sending before reading" },
 	{ "jail", 'j', NULL, "Do not show the server's reply in the output" },
@@ -42,7 +42,7 @@ static const struct program prog = {
 	           "turn), optional TLS, send a string, expect strings in the reply, response time.",
 	.usage = "-H HOST -p PORT [-s STRING] [-e STRING]... [-A] [-S] [-D DAYS] [-w SECONDS] [-c SECONDS]",
 	.options = options,
-	.shared = netcheck_tls_options,
+	.shared = netcheck_tcp_options,
 	.notes = "-S/--ssl: TLS from the start; the certificate is verified unless --insecure.\n"
 	         "Perfdata: time (s); days with -D.",
 	.timeout = 10,
@@ -138,11 +138,15 @@ int main(int argc, char **argv)
 	if (cfg.quit) {
 		char *q = cfg.escape ? unescape(cfg.quit) : xstrdup(cfg.quit);
 		net_write(conn, q, strlen(q));
+		if (!cfg.escape)
+			net_write(conn, "\r\n", 2);
 		free(q);
 	}
 
 	bool ok = !cfg.nexpect || matched(&cfg, buf_cstr(&reply));
-	if (!ok && (r == NET_TIMEOUT || (r != NET_OK && r != NET_CLOSED && r != NET_TOO_LONG))) {
+	/* a server that answered, but not with the expected text, is a
+	 * mismatch (-M) even when it then falls silent */
+	if (!ok && !reply.len && (r == NET_TIMEOUT || (r != NET_OK && r != NET_CLOSED && r != NET_TOO_LONG))) {
 		netcheck_fail(&cfg.n, &c, r, "waiting for the expected reply");
 	} else {
 		if (!ok)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "num.h"
@@ -201,13 +202,20 @@ void dns_query(ldns_resolver *r, const ldns_rdf *name, ldns_rr_type type,
                const struct dns_ask *ask, struct dns_reply *out)
 {
 	memset(out, 0, sizeof *out);
-	ldns_pkt *q = NULL;
-	out->status = ldns_resolver_prepare_query_pkt(&q, r, name, type, LDNS_RR_CLASS_IN,
-	                                              ask->recurse ? LDNS_RD : 0);
-	if (out->status != LDNS_STATUS_OK) {
+	/* ldns_resolver_prepare_query_pkt() would draw the id with RAND_bytes(),
+	 * whose start-up (OpenSSL's DRBG and config) costs more than the whole
+	 * query on loopback; the kernel's getrandom() is as unpredictable. */
+	uint16_t id = 0;
+	while (id == 0 && getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
+		;
+	ldns_pkt *q = ldns_pkt_query_new(ldns_rdf_clone(name), type, LDNS_RR_CLASS_IN,
+	                                 ask->recurse ? LDNS_RD : 0);
+	if (!q) {
+		out->status = LDNS_STATUS_MEM_ERR;
 		out->result = DNS_FAILED;
 		return;
 	}
+	ldns_pkt_set_id(q, id);
 	double t0 = monotonic_now();
 	bool tcp = ask->tcp;
 	int tries_left = tcp ? 1 : (ask->udp_tries > 0 ? ask->udp_tries : 1);
@@ -449,4 +457,82 @@ bool dns_rr_matches(const ldns_rr *rr, const char *expected)
 		buf_free(&b);
 	}
 	return ok;
+}
+
+void dns_records_add(struct dns_records *rec, const ldns_pkt *pkt, ldns_rr_type asked)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	for (size_t j = 0; j < ldns_rr_list_rr_count(an); j++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, j);
+		ldns_rr_type t = ldns_rr_get_type(rr);
+		if (asked == LDNS_RR_TYPE_ANY || t == asked) {
+			rec->rr = xrealloc(rec->rr, (rec->n + 1) * sizeof *rec->rr);
+			rec->rr[rec->n++] = rr;
+		} else if (t == LDNS_RR_TYPE_CNAME) {
+			rec->alias = xrealloc(rec->alias, (rec->nalias + 1) * sizeof *rec->alias);
+			rec->alias[rec->nalias++] = rr;
+		}
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void dns_records_text(const struct dns_records *rec, bool with_type, struct buf *out)
+{
+	const ldns_rr **list = rec->n ? rec->rr : rec->alias;
+	size_t n = rec->n ? rec->n : rec->nalias;
+	char **texts = xcalloc(n ? n : 1, sizeof *texts);
+	for (size_t i = 0; i < n; i++) {
+		char *data = dns_rdata_text(list[i]);
+		if (with_type) {
+			char *type = ldns_rr_type2str(ldns_rr_get_type(list[i]));
+			struct buf b = BUF_INIT;
+			buf_printf(&b, "%s %s", type ? type : "?", data);
+			free(type);
+			free(data);
+			data = b.s;
+		}
+		texts[i] = data;
+	}
+	qsort(texts, n, sizeof *texts, cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(texts[i], texts[i - 1]) != 0)   /* a CNAME in both A and AAAA replies */
+			buf_printf(out, "%s%s", out->len ? "," : "", texts[i]);
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+}
+
+bool dns_records_have(const struct dns_records *rec, const char *expected)
+{
+	for (size_t i = 0; i < rec->n; i++)
+		if (dns_rr_matches(rec->rr[i], expected))
+			return true;
+	for (size_t i = 0; i < rec->nalias; i++)
+		if (dns_rr_matches(rec->alias[i], expected))
+			return true;
+	return false;
+}
+
+bool dns_records_all_named(const struct dns_records *rec, char *const *expected, size_t n)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		bool named = false;
+		for (size_t j = 0; j < n && !named; j++)
+			named = dns_rr_matches(rec->rr[i], expected[j]);
+		if (!named)
+			return false;
+	}
+	return true;
+}
+
+void dns_records_free(struct dns_records *rec)
+{
+	free(rec->rr);
+	free(rec->alias);
+	rec->rr = rec->alias = NULL;
+	rec->n = rec->nalias = 0;
 }

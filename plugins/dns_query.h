@@ -14,7 +14,7 @@ enum dns_result {
 	DNS_OK = 0,          /* a reply to our question (any rcode) */
 	DNS_NO_REPLY,        /* nothing came back before the deadline */
 	DNS_CLOSED,          /* TCP: the server closed without a whole reply */
-	DNS_CONNECT_FAIL,    /* TCP: the connection failed (errno in err) */
+	DNS_CONNECT_FAIL,    /* TCP connect or UDP send failed (errno in err) */
 	DNS_MALFORMED,       /* bytes came back that ldns cannot parse */
 	DNS_WRONG_ID,        /* a reply with another id than the query's */
 	DNS_NOT_REPLY,       /* QR clear or another opcode */
@@ -75,5 +75,25 @@ bool dns_rr_matches(const ldns_rr *rr, const char *expected);
 /* Is EXPECTED usable for -a: not empty, and for A/AAAA a valid block if
  * it holds a '/'? */
 bool dns_expected_valid(ldns_rr_type type, const char *expected);
+
+/* The answer records of the replies: those of the asked type (any type
+ * for ANY), and the CNAMEs that led to them. Pointers into the packets,
+ * which must outlive this. */
+struct dns_records {
+	const ldns_rr **rr;
+	size_t n;
+	const ldns_rr **alias;
+	size_t nalias;
+};
+void dns_records_add(struct dns_records *rec, const ldns_pkt *pkt, ldns_rr_type asked);
+/* "192.0.2.1,192.0.2.2": sorted as monitoring-plugins sorts them (so a
+ * round-robin order does not change the status line), duplicates once;
+ * the CNAME targets when nothing else came. with_type: "MX 10 mx.example." */
+void dns_records_text(const struct dns_records *rec, bool with_type, struct buf *out);
+/* A record or a CNAME matches EXPECTED (dns_rr_matches). */
+bool dns_records_have(const struct dns_records *rec, const char *expected);
+/* Every record of the asked type is matched by one of EXPECTED. */
+bool dns_records_all_named(const struct dns_records *rec, char *const *expected, size_t n);
+void dns_records_free(struct dns_records *rec);
 
 #endif

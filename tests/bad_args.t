@@ -8,7 +8,8 @@ use Mamori::Test;
 my %service = (check_load => 'LOAD', check_cpu => 'CPU', check_mem => 'MEM', check_swap => 'SWAP',
                check_disk => 'DISK', check_procs => 'PROCS', check_listen => 'LISTEN',
                check_tcp => 'TCP', check_ssh => 'SSH', check_ftp => 'FTP', check_smtp => 'SMTP',
-               check_pop => 'POP', check_imap => 'IMAP', check_ssl_cert => 'SSL_CERT');
+               check_pop => 'POP', check_imap => 'IMAP', check_ssl_cert => 'SSL_CERT',
+               check_http => 'HTTP', check_dns => 'DNS', check_ping => 'PING');
 my @net_common = ([ '-p', '22' ], [ '-H', 'a b' ], [ '-H', 'h', '-p', '0' ], [ '-H', 'h', '-p', '65536' ],
                   [ '-H', 'h', '-p', 'ssh' ], [ '-H', 'x' x 300 ], [ '-H', 'h', '-4', '-6', '-w', 'x' ]);
 my @tls_common = ([ '-H', 'h', '--ssl', '--starttls' ], [ '-H', 'h', '-D', 'x' ], [ '-H', 'h', '-D', '10' ],

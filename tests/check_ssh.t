@@ -30,10 +30,15 @@ $r = plugin_run('check_ssh', '-H', '127.0.0.1', '-p', $port, '-r', $software);
 is($r->{exit}, 0, 'remote version matches');
 $r = plugin_run('check_ssh', '-H', '127.0.0.1', '-p', $port, '-r', 'OpenSSH_1.0');
 check_plugin_output($r, 'version mismatch');
-is($r->{exit}, 1, 'other remote version: WARNING');
+is($r->{exit}, 2, 'other remote version: CRITICAL, as monitoring-plugins 2.3');
 like($r->{p}{summary}, qr/version mismatch, expected 'OpenSSH_1\.0'/, 'says what was expected');
 $r = plugin_run('check_ssh', '-H', '127.0.0.1', '-p', $port, '-P', '1.99');
-is($r->{exit}, 1, 'other protocol version: WARNING');
+is($r->{exit}, 2, 'other protocol version: CRITICAL');
+# the host last without -H, as the Icinga 2 ITL's ssh CheckCommand passes it
+$r = plugin_run('check_ssh', '-p', $port, '127.0.0.1');
+is($r->{exit}, 0, 'host as the last argument');
+$r = plugin_run('check_ssh', '-p', $port, '-H', '127.0.0.1', 'other');
+is($r->{exit}, 3, 'a host both ways is refused');
 $r = plugin_run('check_ssh', '-H', '127.0.0.1', '-p', $port, '-w', '~:0.000001', '-c', '10');
 is($r->{exit}, 1, 'response time above the warning');
 
@@ -57,6 +62,8 @@ $r = plugin_run('check_ssh', '-H', '127.0.0.1', '-p', $port);
 check_plugin_output($r, 'stopped sshd');
 is($r->{exit}, 2, 'stopped server: CRITICAL');
 like($r->{p}{summary}, qr/^Connection refused by 127\.0\.0\.1 port $port$/, 'refused');
+$r = plugin_run('check_ssh', '-H', '127.0.0.1', '-p', $port, '--refuse', 'warning');
+is($r->{exit}, 1, '--refuse warning (long form; -r is --remote-version here)');
 
 # compared with monitoring-plugins' check_ssh on the same server
 done_testing;

@@ -82,6 +82,10 @@ is($r->{exit}, 2, '--issuer mismatch: CRITICAL');
 $r = plugin_run('check_ssl_cert', '-H', 'localhost', '-p', $srv{valid}->port, @trust, '--subject', 'CN=localhost');
 is($r->{exit}, 0, '--subject matches');
 
+# -D alone turns TLS on, as in monitoring-plugins
+$r = plugin_run('check_tcp', '-H', 'localhost', '-p', $srv{soon}->port, @trust, '-D', '10,3');
+is($r->{exit}, 1, 'check_tcp -D without --ssl speaks TLS');
+like($r->{p}{summary}, qr/expires in [45] days/, 'whole days, rounded down');
 # check_tcp --ssl -D on the same servers
 $r = plugin_run('check_tcp', '-H', 'localhost', '-p', $srv{soon}->port, '--ssl', @trust, '-D', '10,3');
 check_plugin_output($r, 'check_tcp -D');

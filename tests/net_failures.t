@@ -51,7 +51,9 @@ for my $prog (@programs) {
     # the alarm is the last resort: the plugin answers before it by itself
     unlike(run_case($prog, $servers{silent}->port)->{out}, qr/plugin timed out/, "$prog: own deadline, not the alarm");
     my $drip = Mamori::BadServer->new('drip', greeting => $greeting{$prog});
-    judge(run_case($prog, $drip->port), "$prog dripping server", [2], qr/No answer .* within/);
+    # check_tcp judges what did arrive: "220" without the expected text is a mismatch
+    judge(run_case($prog, $drip->port), "$prog dripping server", $prog eq 'check_tcp' ? [1, 2] : [2],
+          qr/(No answer .* within|Unexpected response)/);
     $drip->stop;
     judge(run_case($prog, $servers{garbage}->port), "$prog garbage", [1, 2], qr/\S/);
     judge(run_case($prog, $servers{huge_line}->port), "$prog 10 MB line", [1, 2],
@@ -124,6 +126,36 @@ for my $prog (sort keys %wrong) {
     ], else => "m2 NO [AUTHENTICATIONFAILED] bad\r\n");
     my $r = plugin_run('check_imap', '-H', '127.0.0.1', '-p', $b->port, '-U', 'u\s"er', { env => { MAMORI_PASSWORD => 'p' } });
     is($r->{exit}, 0, 'IMAP LOGIN with quoted user, untagged line before the tagged OK');
+}
+# -t SECONDS:STATE decides the state of a timeout, also when the plugin's
+# own deadline ends it a moment before the alarm
+for my $prog (qw(check_tcp check_smtp check_ssh)) {
+    my $r = run_case($prog, $servers{silent}->port, '-t', '2:unknown');
+    is($r->{exit}, 3, "$prog -t 2:unknown on a silent server: UNKNOWN");
+    $r = run_case($prog, $servers{silent}->port, '-t', '2:warning');
+    is($r->{exit}, 1, "$prog -t 2:warning: WARNING");
+}
+# check_tcp: a server that answers something else and then falls silent is a mismatch
+{
+    my $b = Mamori::BadServer->new('banner', greeting => "220 other\r\n", script => []);
+    my $r = plugin_run('check_tcp', '-H', '127.0.0.1', '-p', $b->port, '-e', 'hello', '-t', 2);
+    check_plugin_output($r, 'check_tcp answer without the expected text');
+    is($r->{exit}, 1, 'mismatch (WARNING), not a timeout');
+    like($r->{p}{summary}, qr/Unexpected response .*\[220 other\]/, 'the answer is shown');
+    # -q gets CRLF appended unless -E
+    $b = Mamori::BadServer->new('banner', greeting => "220 hello\r\n", script => [ BYE => "221 bye\r\n" ]);
+    $r = plugin_run('check_tcp', '-H', '127.0.0.1', '-p', $b->port, '-e', 'hello', '-q', 'BYE');
+    is($r->{exit}, 0, 'check_tcp -q');
+    select(undef, undef, undef, 0.3);
+    ok((grep { $_ eq 'BYE' } $b->received), 'the server got "BYE" as a line');
+}
+# FTP: a server that logs in at USER (230) gets no PASS
+{
+    my $b = Mamori::BadServer->new('banner', greeting => "220 ftp\r\n", script => [
+        'USER anonymous' => "230 Login successful.\r\n", qr/^PASS/ => "503 Login with USER first.\r\n",
+        QUIT => "221 bye\r\n" ]);
+    my $r = plugin_run('check_ftp', '-H', '127.0.0.1', '-p', $b->port, '-U', 'anonymous', { env => { MAMORI_PASSWORD => 'x' } });
+    is($r->{exit}, 0, 'FTP 230 after USER: logged in, no PASS sent');
 }
 $_->stop for values %servers;
 done_testing;

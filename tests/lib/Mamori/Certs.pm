@@ -5,6 +5,7 @@
 #   use Mamori::Certs;
 #   my $ca = Mamori::Certs->new(dir => $dir);          # CA key + certificate in $dir
 #   my $trust = $ca->ca_file;                          # PEM to pass as --ca-file
+#   my $dir = $ca->ca_dir;                             # hashed directory (openssl rehash): --ca-path
 #   my ($cert, $key) = $ca->issue(cn => 'localhost', days => 365,
 #                                 san => ['DNS:localhost', 'IP:127.0.0.1']);
 #   my ($c5, $k5)   = $ca->issue(cn => 'localhost', days => 5);      # expires in 5 days
@@ -67,6 +68,19 @@ EOF
 sub dir { $_[0]{dir} }
 sub ca_file { $_[0]{ca_file} }
 sub ca_key { $_[0]{ca_key} }
+
+# A directory holding only the CA certificate under its subject-hash name,
+# the layout of /etc/ssl/certs that OpenSSL's CApath lookup reads.
+sub ca_dir {
+    my ($self) = @_;
+    my $d = "$self->{dir}/capath";
+    return $d if -d $d;
+    make_path($d);
+    my ($hash) = $self->_capture('x509', '-in', $self->{ca_file}, '-noout', '-subject_hash') =~ /^([0-9a-f]{8})$/m
+        or die "no subject hash for $self->{ca_file}";
+    symlink($self->{ca_file}, "$d/$hash.0") or die "symlink: $!";
+    return $d;
+}
 
 # A certificate signed by the CA. Options: cn, san (list), days (from now,
 # default 365), not_before/not_after (epoch seconds, override days),

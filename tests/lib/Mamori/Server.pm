@@ -48,7 +48,7 @@ sub need_binary {
 # new(name => 'nginx', argv => [...], port => N, dir => DIR, pidfile => FILE (daemonizing servers))
 sub new {
     my ($class, %o) = @_;
-    my $self = bless { %o }, $class;
+    my $self = bless { %o, owner => $$ }, $class;
     $self->{dir} //= tempdir("mamori-$o{name}-XXXXXX", TMPDIR => 1, CLEANUP => 1);
     return $self;
 }
@@ -99,18 +99,30 @@ sub fail_start {
     BAIL_OUT("$self->{name} did not start: $why\n$out");
 }
 
+sub pid { $_[0]{pid} }
+
 sub stop {
     my ($self) = @_;
+    # a forked child (a test's fake server) must not stop its parent's servers
+    return if $self->{owner} != $$;
     my $pid = delete $self->{pid} or return;
     kill 'TERM', $pid;
     my $end = time + 5;
     while (time < $end) {
         if ($self->{child}) { last if waitpid($pid, WNOHANG) == $pid }
-        else { last unless kill 0, $pid }
+        else { last unless kill(0, $pid) && !_zombie($pid) }
         sleep 0.05;
     }
     if (kill 0, $pid) { kill 'KILL', $pid; waitpid($pid, 0) if $self->{child} }
     $self->{on_stop}->($self) if $self->{on_stop};
+}
+
+# a daemon we did not fork becomes a zombie of init when it exits; here
+# PID 1 may not reap it, and kill 0 still succeeds on a zombie
+sub _zombie {
+    my ($pid) = @_;
+    open my $f, '<', "/proc/$pid/stat" or return 1;
+    return (<$f> // '') =~ /\) Z /;
 }
 
 sub DESTROY { $_[0]->stop }

@@ -99,7 +99,9 @@ EOF
     open my $r, '>', "$dir/reverse.zone" or die "$dir: $!";
     print $r reverse_text();
     close $r;
-    $self->{argv} = [$named, '-g', '-c', "$dir/named.conf", '-u', scalar getpwuid($>)];
+    # -g: foreground, log to stderr; as root, -u keeps named from looking
+    # for the Debian "bind" user (the temp dir belongs to us)
+    $self->{argv} = [$named, '-g', '-c', "$dir/named.conf", $> == 0 ? ('-u', 'root') : ()];
     return $self;
 }
 

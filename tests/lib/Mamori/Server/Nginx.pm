@@ -25,7 +25,7 @@ my $nginx = '/usr/sbin/nginx';
 
 sub new {
     my ($class, %o) = @_;
-    need_binary($nginx, 'nginx-light');
+    need_binary($nginx, 'nginx');
     my $self = Mamori::Server::new($class, name => 'nginx', %o);
     my $dir = $self->dir;
     make_path("$dir/html", "$dir/tmp");

@@ -323,7 +323,7 @@ int triage_main(int argc, char **argv)
 	}
 	if (cfg.list) {
 		for (size_t i = 0; i < n; i++) {
-			printf("%-15s runbook %-16s", rows[i].item->name, rows[i].item->runbook);
+			printf("%-15s runbook %-22s", rows[i].item->name, rows[i].item->runbook);
 			for (char **a = rows[i].job.argv; *a; a++)
 				printf(" %s", *a);
 			printf("%s\n", rows[i].skipped ? "   (skipped here)" : "");

@@ -62,6 +62,28 @@ const struct triage_item triage_items[] = {
 	  "restart Plesk (`/etc/init.d/psa start`; `systemctl restart sw-cp-server`), " RECHECK_EN,
 	  "plesk 再起動 (# /etc/init.d/psa start)。" RECHECK_JA },
 
+	/* runbook 001 PING: is the host reachable at all */
+	{ "ping", "001 PING", SCOPE_NETWORK, "check_ping",
+	  { "-H", "$HOST", "-p", "5", "-i", "0.2", "-w", "200,20%", "-c", "500,60%" }, { 0 },
+	  "the server does not answer PING: check it from the console; if it is down, restart the server; report to the customer",
+	  "PING によるサーバへの接続を確認、サーバが停止している場合はサーバ再起動などの復旧作業を実施し、作業内容をお客様へ連絡" },
+	/* runbooks 000 5.3 and 001 HTTP/URL: the page shows */
+	{ "http", "000 5.3 / 001 HTTP", SCOPE_NETWORK, "check_http", { "-H", "$HOST", "-u", "/", "-e", "HTTP/" },
+	  { HTTPD },
+	  "check `ps` for httpd; `systemctl restart httpd` (apache2/nginx), re-check the page; not recovered -> phone and mail",
+	  "ps コマンドで httpd プロセスを確認、httpd プロセスの再起動 (# systemctl restart httpd)、復旧しない場合は適宜調査" },
+	{ "https", "000 5.3 / 001 HTTPS", SCOPE_NETWORK, "check_http",
+	  { "-H", "$HOST", "-S", "-u", "/", "-e", "HTTP/", "-C", "30,14" }, { HTTPD },
+	  "check `ps` for httpd; `systemctl restart httpd`; a certificate alert: renew it before it expires",
+	  "ps コマンドで httpd プロセスを確認、httpd プロセスの再起動 (# systemctl restart httpd)、証明書の期限も確認" },
+	{ "plesk", "000 5.7 / 001 PLESK", SCOPE_NETWORK, "check_http",
+	  { "-H", "$HOST", "-p", "8443", "-S", "-u", "/", "-e", "HTTP/" }, { PLESK },
+	  "the Plesk panel does not show: `systemctl restart sw-cp-server` (/etc/init.d/psa start); not recovered -> investigate",
+	  "Plesk 管理画面が表示されるか確認、sw-cp-server プロセスの再起動 (# systemctl restart sw-cp-server)" },
+	{ "dns", "000 5.4", SCOPE_NETWORK, "check_dns", { "-s", "$HOST", "-H", "localhost", "-q", "A", "-t", "5" }, { NAMED },
+	  "restart named (`systemctl restart named` / bind9), re-check that it answers; not recovered -> phone and mail",
+	  "named 再起動 (# /etc/init.d/named restart)、応答を再確認し、異常なら電話及びメールにて状況報告" },
+
 	/* runbooks 000/001 from the network side: the service answers its protocol */
 	{ "ssh", "000 5.1 / 001 SSH", SCOPE_NETWORK, "check_ssh", { "-H", "$HOST" }, { SSHD },
 	  "try an ssh login; if it fails: IPMI console, `systemctl restart sshd`; still down -> reboot the server (001 SSH), then phone and mail",

@@ -106,6 +106,18 @@ $r = run_prog([$mamori, 'triage', 'host.example.invalid', '--no-color', '--only'
 like($r->{out}, qr/^load\s+-\s+local check: run `mamori triage` on that host/m, 'local items skipped for a remote host');
 is($r->{exit}, 3, 'nothing measured: UNKNOWN');
 
+# Network items run against a remote host; this one does not resolve.
+$r = run_prog([$mamori, 'triage', 'host.example.invalid', '--json', '--only', 'ssh,smtp,load']);
+$j = decode_json($r->{out});
+my %st = map { $_->{item} => $_ } @{ $j->{items} };
+is($st{load}{state}, 'SKIPPED', 'remote: local item skipped');
+is($st{ssh}{state}, 'UNKNOWN', 'remote: ssh ran (name does not resolve: UNKNOWN)');
+like($st{ssh}{output}, qr/^SSH UNKNOWN - cannot resolve host\.example\.invalid/, 'with the plugin\'s reason');
+like($st{smtp}{next_step}, qr/alternatives --display mta/, 'next step of runbook 000 5.5');
+# ping of this host answers
+$r = run_prog([$mamori, 'triage', '--json', '--only', 'ping']);
+is(decode_json($r->{out})->{items}[0]{state}, 'OK', 'ping localhost: OK');
+
 # Bad arguments
 for my $args ([qw(--deadline 0)], [qw(--jobs 0)], [qw(--lang fr)], [qw(--only nothing-like-this)],
               ['a', 'b'], ['bad;host'], ['--bogus']) {

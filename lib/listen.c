@@ -194,15 +194,9 @@ int sock_read_local(struct sock_table *t)
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s", proc_root(), files[i].name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		/* a socket table is about 150 bytes a socket: 64 MB is 400,000 */
+		if (read_file_buf(AT_FDCWD, path, &text, 64 << 20, false) < 0)
 			continue;
-		buf_reset(&text);
-		char chunk[65536];
-		ssize_t n;
-		while ((n = read(fd, chunk, sizeof chunk)) > 0)
-			buf_add(&text, chunk, (size_t)n);
-		close(fd);
 		sock_parse(t, buf_cstr(&text), text.len, files[i].family, files[i].proto, host_little_endian());
 		read_ok++;
 	}

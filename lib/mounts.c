@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "proc.h"
 
 /* ---- parsing ------------------------------------------------------------ */
 
@@ -141,39 +142,13 @@ enum { MOUNTINFO_MAX = 64 << 20 };
 
 int mounts_load(const char *path, struct mount_list *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	struct buf text = BUF_INIT;
+	/* far above any real table (100,000 mounts); /dev/zero is not one */
+	if (read_file_buf(AT_FDCWD, path, &text, MOUNTINFO_MAX, false) < 0) {
+		buf_free(&text);
 		return -1;
-	size_t cap = 16384, len = 0;
-	char *text = xmalloc(cap);
-	for (;;) {
-		if (cap - len < 2) {
-			/* Far above any real table (100,000 mounts); /dev/zero is not one. */
-			if (cap >= MOUNTINFO_MAX) {
-				free(text);
-				close(fd);
-				errno = EFBIG;
-				return -1;
-			}
-			cap *= 2;
-			text = xrealloc(text, cap);
-		}
-		ssize_t n = read(fd, text + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(text);
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
 	}
-	close(fd);
-	parse_owned(text, len, out);
+	parse_owned(text.s, text.len, out);
 	return 0;
 }
 

@@ -71,15 +71,6 @@ void netcheck_init(struct netcheck *n, const struct service *svc, tls_start_fn s
 	n->tls.verify = true;
 }
 
-static const char *parse_state(const char *arg, enum state *out)
-{
-	int s = state_parse(arg);
-	if (s < 0)
-		return "state must be ok, warning, critical or unknown";
-	*out = (enum state)s;
-	return NULL;
-}
-
 static const char *parse_days(struct netcheck *n, const char *arg)
 {
 	char first[64];
@@ -117,9 +108,9 @@ const char *netcheck_option(struct netcheck *n, int key, const char *arg)
 	case NK_WARN: return range_parse(arg, &n->warn);
 	case NK_CRIT: return range_parse(arg, &n->crit);
 	case NK_EXPECT: n->expect = arg; return NULL;
-	case NK_MISMATCH: return parse_state(arg, &n->mismatch);
+	case NK_MISMATCH: return opt_state(arg, &n->mismatch);
 	case NK_REFUSE:
-	case NK_REFUSE_LONG: return parse_state(arg, &n->refuse);
+	case NK_REFUSE_LONG: return opt_state(arg, &n->refuse);
 	case NK_CERTDAYS: return parse_days(n, arg);
 	case NK_CAFILE: n->tls.ca_file = arg; return NULL;
 	case NK_INSECURE: n->insecure = true; return NULL;

@@ -196,3 +196,12 @@ const char *opt_double(const char *arg, double min, double max, double *out)
 	snprintf(msg, sizeof msg, "not a number from %g to %g", min, max);
 	return msg;
 }
+
+const char *opt_state(const char *arg, enum state *out)
+{
+	int s = state_parse(arg);
+	if (s < 0)
+		return "state must be ok, warning, critical or unknown";
+	*out = (enum state)s;
+	return NULL;
+}

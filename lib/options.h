@@ -39,5 +39,6 @@ void program_help(const struct program *p);
 const char *opt_range(const char *arg, struct range *r);
 const char *opt_long(const char *arg, long min, long max, long *out);
 const char *opt_double(const char *arg, double min, double max, double *out);
+const char *opt_state(const char *arg, enum state *out);
 
 #endif

@@ -9,6 +9,13 @@
 /* Read a whole small file; NUL-terminated; returns its length or -1 (errno). */
 ssize_t read_text_file(const char *path, char *buf, size_t size);
 
+struct buf;
+/* A whole file of any size into b (reset first, NUL-terminated), path
+ * relative to dirfd (AT_FDCWD for none). At most limit bytes: past it the
+ * text is cut when truncate, else it fails with EFBIG, so /dev/zero or a
+ * hostile file cannot make a check allocate without bound. 0 or -1 (errno). */
+int read_file_buf(int dirfd, const char *path, struct buf *b, size_t limit, bool truncate);
+
 struct loadavg {
 	double load[3];          /* 1, 5, 15 minutes */
 	long running, total;     /* runnable / all scheduling entities */

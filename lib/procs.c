@@ -42,41 +42,6 @@ static void pid_path(char *out, pid_t pid, const char *file)
 	memcpy(p, file, len + 1);
 }
 
-/* Whole file into b (reset first); -1 with errno on failure. */
-static int read_all(int dirfd, const char *path, struct buf *b, size_t limit)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	buf_reset(b);
-	for (;;) {
-		if (b->cap - b->len < 4096 + 1) {
-			size_t cap = b->cap ? b->cap * 2 : 8192;
-			b->s = xrealloc(b->s, cap);
-			b->cap = cap;
-		}
-		ssize_t n = read(fd, b->s + b->len, b->cap - b->len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		if (b->len >= limit) {
-			b->len = limit;
-			break;
-		}
-	}
-	b->s[b->len] = '\0';
-	close(fd);
-	return 0;
-}
-
 /* A decimal field with an optional '-', and the spaces after it. */
 static bool field(const char **pp, const char *end, long long *out)
 {
@@ -161,7 +126,7 @@ static bool load_args(struct procs_scanner *s, struct proc_info *p)
 	char path[40];
 	struct buf *b = &s->args;
 	pid_path(path, p->pid, "cmdline");
-	if (read_all(s->procfd, path, b, ARGS_LIMIT) < 0)
+	if (read_file_buf(s->procfd, path, b, ARGS_LIMIT, true) < 0)
 		return false;
 	/* argv is NUL-separated; a process that rewrote its title may leave
 	 * trailing NULs or spaces. ps shows both as single separators. */
@@ -209,7 +174,7 @@ static bool load_status(struct procs_scanner *s, struct proc_info *p)
 	char path[40];
 	struct buf *b = &s->status;
 	pid_path(path, p->pid, "status");
-	if (read_all(s->procfd, path, b, 1 << 20) < 0)
+	if (read_file_buf(s->procfd, path, b, 1 << 20, true) < 0)
 		return false;
 	unsigned long long euid;
 	/* "Uid:\treal\teffective\tsaved\tfs": ps's uid is the effective one */

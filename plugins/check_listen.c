@@ -80,15 +80,11 @@ static const char *add_ports(struct config *cfg, const char *arg)
 static const char *on_option(void *cfg_, int key, const char *arg)
 {
 	struct config *cfg = cfg_;
-	int s;
 	switch (key) {
 	case 'p': return add_ports(cfg, arg);
 	case 'o': cfg->owners = true; return NULL;
 	case 's':
-		if ((s = state_parse(arg)) < 0)
-			return "state must be ok, warning, critical or unknown";
-		cfg->missing = (enum state)s;
-		return NULL;
+		return opt_state(arg, &cfg->missing);
 	}
 	return "unhandled option";
 }

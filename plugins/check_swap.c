@@ -56,16 +56,12 @@ static const char *limit(const char *arg, struct limit *l)
 static const char *on_option(void *cfg_, int key, const char *arg)
 {
 	struct config *cfg = cfg_;
-	int s;
 	switch (key) {
 	case 'w': return limit(arg, &cfg->warn);
 	case 'c': return limit(arg, &cfg->crit);
 	case 'a': cfg->all = true; return NULL;
 	case 'n':
-		if ((s = state_parse(arg)) < 0)
-			return "state must be ok, warning, critical or unknown";
-		cfg->no_swap = (enum state)s;
-		return NULL;
+		return opt_state(arg, &cfg->no_swap);
 	}
 	return "unhandled option";
 }

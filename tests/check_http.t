@@ -370,9 +370,18 @@ my $short = Mamori::BadServer->new('banner', script => [ '' => { reply => "HTTP/
                                    else => '');
 fail_case('body shorter than Content-Length', $short->port, qr/transfer closed/i);
 
-# -t STATE is not used for a timeout answered by the plugin itself; the alarm stays the last resort
+# the alarm stays the last resort: the plugin answers a timeout itself, with the -t STATE
 $r = http('-I', '127.0.0.1', '-p', $silent->port, '-t', '1');
 ok($r->{secs} < 1.5, sprintf('-t 1 against a silent server: %.2f s', $r->{secs}));
+for my $c ([ 'unknown', 3 ], [ 'warning', 1 ], [ 'unknown', 3, '-S', '--insecure' ]) {
+    my ($st, $want, @extra) = @$c;
+    my $name = "-t 2:$st against a silent server" . (@extra ? ' over TLS' : '');
+    $r = http('-I', '127.0.0.1', '-p', $silent->port, '-t', "2:$st", @extra, { timeout => 7 });
+    is($r->{exit}, $want, "$name: \U$st");
+    like($r->{p}{summary} // '', qr/^Operation timed out after \d+ milliseconds/, "$name: curl's reason");
+    unlike($r->{out}, qr/plugin timed out/, "$name: answered before the alarm");
+    ok($r->{secs} < 2.5, sprintf('%s: ended in %.2f s', $name, $r->{secs}));
+}
 
 # --- bad arguments: UNKNOWN, one line, a reason, before any network -------------------
 

@@ -52,11 +52,11 @@ sub secret_file {
     like($r->{p}{summary}, qr/certificate not trusted: self-signed certificate/, 'reason from OpenSSL');
     $r = plugin_run('check_imap', '-H', 'localhost', '-p', $d->port('imaps'), '--ssl', '--insecure');
     is($r->{exit}, 0, '--insecure accepts it');
-    # the test certificate is valid for 2 days
+    # the test certificate was made valid for 2 days a moment ago: 1 whole day left
     $r = plugin_run('check_pop', '-H', 'localhost', '-p', $d->port('pop3s'), '-S', '--ca-file', $ca, '-D', '400,1');
-    is($r->{exit}, 1, '-D 400,1: a certificate with 2 days left is WARNING');
-    like($r->{p}{summary}, qr/certificate 'CN=localhost' expires in 2 days/, 'days named');
-    is($r->{p}{perf}{days}{value}, 2, 'days perfdata');
+    is($r->{exit}, 1, '-D 400,1: a certificate with 1 whole day left is WARNING');
+    like($r->{p}{summary}, qr/certificate 'CN=localhost' expires in 1 days/, 'whole days, rounded down');
+    is($r->{p}{perf}{days}{value}, 1, 'days perfdata');
     $r = plugin_run('check_pop', '-H', 'localhost', '-p', $d->port('pop3s'), '-S', '--ca-file', $ca, '-D', '30,5');
     is($r->{exit}, 2, '-D 30,5: CRITICAL');
     $r = plugin_run('check_pop', '-H', 'localhost', '-p', $d->port('pop3s'), '-S', '--ca-file', $ca, '-D', '1');

@@ -50,7 +50,7 @@ struct http_request {
 	long vport;                     /* -H's :PORT, for the Host header only */
 	const char *address;            /* connect here instead of vhost */
 	long port;                      /* 0: 80 or 443 */
-	bool ssl;
+	bool ssl;                       /* https:// for a path (also implied by cert) */
 	int family;                     /* 0, 4 or 6 */
 	enum http_redirect redirect;
 	long max_redirs;
@@ -69,10 +69,11 @@ struct http_request {
 	/* what to read */
 	double max_size;                /* bytes, headers and body */
 	bool no_body;                   /* stop after the headers */
-	const char *find;               /* searched in the body as it streams */
+	const char *find;               /* looked for in the body as it streams: res->found */
 	const char *regex;              /* for http_body_matches() */
 	bool regex_icase, linespan;
-	size_t keep_body;               /* keep the body while shorter than this */
+	size_t keep_body;               /* keep the body while shorter than this
+	                                 * (whole pieces as they come; all for regex) */
 
 	/* set by http_request_ready() */
 	char *target;                   /* the URL to fetch */

@@ -255,16 +255,18 @@ static void config_finish(struct config *cfg)
 
 /* ---- judging and printing ---------------------------------------------- */
 
-/* A failed transfer, in monitoring-plugins' phrasing where it has one. */
+/* A failed transfer, in monitoring-plugins' phrasing where it has one. A
+ * timeout takes the -t STATE, as when the alarm ends the run; an unusable
+ * client certificate is our input, not the server's fault. */
 static void judge_failure(struct check *c, const struct config *cfg, enum http_rc rc, const struct http_result *r)
 {
-	enum state st = STATE_CRITICAL;
+	check_raise(c, rc == HTTP_TIMEOUT ? timeout_state() : rc == HTTP_CLIENT_CERT_FAIL ? STATE_UNKNOWN
+	               : rc == HTTP_TOO_MANY_REDIRECTS ? STATE_WARNING : STATE_CRITICAL);
 	switch (rc) {
 	case HTTP_REDIRECT_LOOP:
 		check_summary(c, "redirection creates an infinite loop - %s", r->url);
 		break;
 	case HTTP_TOO_MANY_REDIRECTS:
-		st = STATE_WARNING;
 		check_summary(c, "maximum redirection depth %ld exceeded - %s", cfg->req.max_redirs, r->url);
 		break;
 	case HTTP_NO_RESPONSE:
@@ -276,18 +278,9 @@ static void judge_failure(struct check *c, const struct config *cfg, enum http_r
 	case HTTP_TLS_FAIL:
 		check_summary(c, "Cannot make SSL connection: %s", r->detail);
 		break;
-	case HTTP_TIMEOUT:
-		st = timeout_state();  /* -t SECONDS:STATE, as when the alarm ends the run */
-		check_summary(c, "%s", r->detail);
-		break;
-	case HTTP_CLIENT_CERT_FAIL:
-		st = STATE_UNKNOWN;    /* our input, not the server */
-		check_summary(c, "%s", r->detail);
-		break;
 	default:
 		check_summary(c, "%s", r->detail);
 	}
-	check_raise(c, st);
 }
 
 /* The certificate's verdict in monitoring-plugins' words and day count

@@ -122,7 +122,7 @@ SKIP: {
     like($r->{p}{summary}, qr/^127\.0\.0\.1: Packet loss = 0%, RTA = [\d.]+ ms; 127\.0\.0\.2: Packet loss = 0%/,
          'summary per host');
     check_perf_form($r, $_, "two hosts $_") for qw(127.0.0.1 127.0.0.2);
-    ok($r->{secs} < 2, sprintf('two hosts are pinged in parallel (%.2f s)', $r->{secs}));
+    ok($r->{secs} < 1.4, sprintf('two hosts are pinged in parallel (%.2f s; one after the other: 1.6 s)', $r->{secs}));
 }
 
 # Bad arguments: UNKNOWN, one line, no packet sent.
@@ -184,8 +184,8 @@ SKIP: {
         # the critical RTA asks for a long wait; -t still bounds it, with our own answer
         $r = $in_ns->($silent, 'silent host long wait', [$plugin], '-H', '127.0.0.1', '-c', '9000,80%', '-t', '2');
         is($r->{exit}, 2, 'silent, long linger: CRITICAL');
-        like($r->{p}{summary}, qr/^Packet loss = 100%/, 'the plugin answers itself, not the alarm');
-        ok($r->{secs} < 2, sprintf('ends within -t 2 (%.2f s)', $r->{secs}));
+        like($r->{p}{summary}, qr/^Packet loss = 100%/, 'the plugin answers itself before the -t alarm');
+        ok($r->{secs} < 2.3, sprintf('ends within -t 2 (%.2f s, with ip netns exec)', $r->{secs}));
         my ($loss) = iputils($ip, 'netns', 'exec', $silent, $ping, '-n', '-c', '3', '-i', '0.2', '-W', '1', '127.0.0.1');
         is($loss, 100, 'iputils ping agrees: 100% loss');
         if ($v6) {
@@ -237,21 +237,24 @@ SKIP: {
         my $r = $in_ns->($a, 'router answers', [$plugin], '-H', '10.199.0.2' . ($v6 ? ',fd99::2' : ''), '-v');
         is($r->{exit}, 0, 'the router itself answers over v4 and v6');
         like($r->{out}, qr/^IPv4: raw socket/m, 'root uses a raw socket (ping_group_range "1 0" in a new namespace)');
-        # each run its own target: the router rate-limits errors per source
+        # The router sends at most 5 errors in a burst to one source, then one
+        # a second (net.ipv4.route.error_burst/error_cost, not per namespace):
+        # 2 + 2 + 1 requests stay inside the burst.
         for my $case ([ 'raw', [], '198.51.100.7', '2001:db8:5::7' ],
                       [ 'datagram', \@as_nobody, '198.51.100.8', '2001:db8:5::8' ]) {
             my ($kind, $pre, $t4, $t6) = @$case;
             $ns_sysctl->($a, 'net.ipv4.ping_group_range=' . ($kind eq 'raw' ? '1 0' : '0 2147483647'));
-            $r = $in_ns->($a, "unreachable ($kind)", [ @$pre, $plugin ], '-H', $v6 ? "$t4,$t6" : $t4, '-v', '-p', '3');
+            $r = $in_ns->($a, "unreachable ($kind)", [ @$pre, $plugin ], '-H', $v6 ? "$t4,$t6" : $t4, '-v', '-p', '2');
             is($r->{exit}, 2, "$kind: destination unreachable is CRITICAL");
             like($r->{p}{summary}, qr/^(\Q$t4\E: )?Packet loss = 100%, Destination Host Unreachable from 10\.199\.0\.2(;|$)/,
                  "$kind: IPv4 Destination Host Unreachable, from the router");
             like($r->{p}{summary}, qr/; \Q$t6\E: Packet loss = 100%, Destination Unreachable: No route from fd99::2$/,
                  "$kind: IPv6 Destination Unreachable, from the router") if $v6;
-            like($r->{out}, qr/^\Q$t4\E .*no reply, [1-3] ICMP errors/m, "$kind: ICMP errors counted");
+            like($r->{out}, qr/^\Q$t4\E .*2 sent, no reply, 2 ICMP errors/m, "$kind: ICMP errors counted");
             like($r->{out}, $kind eq 'raw' ? qr/^IPv4: raw socket/m : qr/^IPv4: ICMP datagram socket/m,
                  "$kind socket used");
-            ok($r->{secs} < 2, sprintf('%s: errors end the wait early (%.2f s)', $kind, $r->{secs}));
+            # waiting out the 1 s linger would take 1.2 s
+            ok($r->{secs} < 1, sprintf('%s: errors end the wait early (%.2f s)', $kind, $r->{secs}));
         }
         my (undef, undef, $out) = iputils($ip, 'netns', 'exec', $a, $ping, '-n', '-c', '1', '-W', '1', '198.51.100.9');
         like($out, qr/Destination Host Unreachable/, 'iputils ping sees the same error');

@@ -1,5 +1,6 @@
 #include "plugin.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +149,8 @@ void check_perf(struct check *c, const struct perf *p)
 	if (b->len)
 		buf_putc(b, ' ');
 	perf_label(b, p->label);
-	buf_printf(b, "=%s%s", f[0], p->uom ? p->uom : "");
+	/* "U" (no value) takes no unit: the guidelines' grammar is U or number+UOM */
+	buf_printf(b, "=%s%s", f[0], p->uom && isfinite(p->value) ? p->uom : "");
 	for (int i = 1; i <= last; i++)
 		buf_printf(b, ";%s", f[i]);
 }

@@ -1,7 +1,6 @@
 #include "netcheck.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
@@ -252,13 +251,13 @@ static void judge_certificate(struct netcheck *n, struct check *c)
 	struct range w = range_below(n->days_warn), cr = range_below(n->days_crit);
 	/* whole days, rounded down as monitoring-plugins counts them: what is
 	 * shown is what is judged */
-	double days = floor(n->peer.days_left);
+	double days = num_floor(n->peer.days_left);
 	enum state s = n->days_set ? range_judge(days, &w, &cr) : STATE_OK;
 	if (n->peer.days_left < 0)
 		s = STATE_CRITICAL;
 	check_raise(c, s);
 	if (n->peer.days_left < 0)
-		check_summary(c, ", certificate '%s' expired %.0f days ago", n->peer.subject, floor(-n->peer.days_left));
+		check_summary(c, ", certificate '%s' expired %.0f days ago", n->peer.subject, num_floor(-n->peer.days_left));
 	else if (s != STATE_OK || plugin_verbose || n->days_set)
 		check_summary(c, ", certificate '%s' expires in %.0f days", n->peer.subject, days);
 	if (n->days_set)

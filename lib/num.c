@@ -92,6 +92,14 @@ bool num_parse_ull(const char *s, unsigned long long *out)
 	return true;
 }
 
+double num_floor(double v)
+{
+	if (!(v > -9.0e15 && v < 9.0e15))
+		return v;  /* huge or not a number: already whole, or nothing to do */
+	double t = (double)(long long)v;  /* truncates toward zero */
+	return t > v ? t - 1 : t;
+}
+
 void num_format(double v, int decimals, char *out, size_t size)
 {
 	if (!isfinite(v)) {
@@ -102,7 +110,7 @@ void num_format(double v, int decimals, char *out, size_t size)
 		snprintf(out, size, "%.*f", decimals, v);
 		return;
 	}
-	if (fabs(v) < 9.0e15 && v == floor(v)) {
+	if (v > -9.0e15 && v < 9.0e15 && v == num_floor(v)) {
 		snprintf(out, size, "%.0f", v);
 		return;
 	}

@@ -15,6 +15,10 @@ bool num_parse_long(const char *s, long min, long max, long *out);
 /* Unsigned decimal with no sign, up to ULLONG_MAX. */
 bool num_parse_ull(const char *s, unsigned long long *out);
 
+/* floor() without libm: linking libm costs every plugin start-up time for
+ * one function. Exact for |v| < 2^53. */
+double num_floor(double v);
+
 /* Plain decimal for perfdata: never an exponent, at most `decimals` digits
  * after the point (-1 = up to 6, trailing zeros trimmed). */
 void num_format(double v, int decimals, char *out, size_t size);

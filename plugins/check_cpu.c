@@ -10,10 +10,12 @@
 #include "proc.h"
 #include "range.h"
 #include "timeout.h"
+#include "topprocs.h"
 
 struct config {
 	struct range warn, crit, iowait_warn, iowait_crit, steal_warn, steal_crit;
 	double sample;
+	unsigned procs;
 };
 
 enum { OPT_IOW = 256, OPT_IOC, OPT_STW, OPT_STC };
@@ -26,6 +28,7 @@ static const struct option_spec options[] = {
 	{ "steal-warning", OPT_STW, "RANGE", "WARNING when steal % is outside RANGE" },
 	{ "steal-critical", OPT_STC, "RANGE", "CRITICAL when steal % is outside RANGE" },
 	{ "sample", 's', "SECONDS", "Length of the sample (default 1, 0.1 to 60)" },
+	TOP_OPTION('n', "CPU use during the sample"),
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -34,10 +37,12 @@ static const struct program prog = {
 	.service = "CPU",
 	.purpose = "Checks CPU usage over a short sample of /proc/stat: user, system, iowait,\n"
 	           "steal and idle percent of all CPUs together.",
-	.usage = "[-w RANGE] [-c RANGE] [-s SECONDS] [--iowait-warning RANGE] ...",
+	.usage = "[-w RANGE] [-c RANGE] [-s SECONDS] [-n N] [--iowait-warning RANGE] ...",
 	.options = options,
 	.notes = "busy = 100 - idle - iowait. user includes nice; system includes irq and softirq.\n"
-	         "Perfdata: busy user system iowait steal idle (all %).",
+	         "Perfdata: busy user system iowait steal idle (all %).\n"
+	         "The process list is the head of top: each process's CPU time during the\n"
+	         "sample in percent of one CPU (a process with 4 busy threads shows 400).",
 	.timeout = 10,
 	.timeout_state = STATE_UNKNOWN,
 };
@@ -53,6 +58,7 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case OPT_STW: return range_parse(arg, &cfg->steal_warn);
 	case OPT_STC: return range_parse(arg, &cfg->steal_crit);
 	case 's': return opt_double(arg, 0.1, 60, &cfg->sample);
+	case 'n': return top_opt(arg, &cfg->procs);
 	}
 	return "unhandled option";
 }
@@ -65,20 +71,24 @@ static void sample(struct cpustat *s)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .sample = 1 };
+	struct config cfg = { .sample = 1, .procs = TOP_DEFAULT };
 	struct check c;
 	struct cpustat a, b;
+	struct top top;
 
 	program_parse(&prog, argc, argv, on_option, &cfg);
 	if (cfg.sample >= timeout_remaining())
 		plugin_die(STATE_UNKNOWN, "the sample (%gs) does not fit in the timeout", cfg.sample);
 	check_init(&c, prog.service);
 
+	top_init(&top, TOP_CPU, cfg.procs);
+	top_sample_start(&top);
 	sample(&a);
 	struct timespec ts = { (time_t)cfg.sample, (long)((cfg.sample - (double)(time_t)cfg.sample) * 1e9) };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 	sample(&b);
+	top_sample_end(&top);
 
 	/* guest time is already counted in user (and guest_nice in nice) */
 	double d[CPU_FIELDS], total = 0;
@@ -116,5 +126,7 @@ int main(int argc, char **argv)
 		check_perf(&c, &(struct perf){ .label = items[i].label, .value = items[i].v, .uom = "%",
 		                               .decimals = 2, .warn = items[i].w, .crit = items[i].c,
 		                               .has_min = true, .min = 0, .has_max = true, .max = 100 });
+	top_long(&c, &top);
+	top_free(&top);
 	check_exit(&c);
 }

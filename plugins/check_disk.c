@@ -8,15 +8,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "du.h"
 #include "mounts.h"
 #include "num.h"
 #include "options.h"
 #include "plugin.h"
 #include "range.h"
+#include "timeout.h"
 
 enum {
 	OPT_PARTITION = 256, OPT_EREG_PART, OPT_EREGI_PART, OPT_IGN_EREG_PART, OPT_IGN_EREGI_PART,
-	OPT_ALL_PSEUDO, OPT_MOUNTINFO,
+	OPT_ALL_PSEUDO, OPT_MOUNTINFO, OPT_DU,
 };
 
 /* A free-space threshold: a percent of the usable space and/or an amount. */
@@ -58,6 +60,7 @@ struct config {
 	double mult;
 	const char *unit;
 	const char *mountinfo;
+	long du;          /* --du N: directories to list per filesystem in alert; 0 = off */
 	bool exact, errors_only, ignore_missing, root_free, local, stat_remote, all_pseudo, by_device;
 };
 
@@ -116,6 +119,9 @@ static const struct option_spec options[] = {
 	{ "megabytes", 'm', NULL, "Same as --units=MB" },
 	{ "mountpoint", 'M', NULL, "Name filesystems by device instead of mount point" },
 	{ "iperfdata", 'P', NULL, "Accepted for compatibility: inode perfdata is always given" },
+	{ "du", OPT_DU, "N", "For each filesystem in WARNING or CRITICAL, list the N (1 to 100) largest\n"
+	  "directories directly under its mount point, as du -x counts them. Walking a\n"
+	  "big filesystem is slow: the walk stops before -t runs out and says so" },
 	{ "mountinfo", OPT_MOUNTINFO, "FILE", "Read the mount table from FILE instead of /proc/self/mountinfo\n"
 	  "(for tests)" },
 	{ NULL, 0, NULL, NULL },
@@ -128,7 +134,7 @@ static const struct program prog = {
 	           "Free space is what an unprivileged user can write (df's Avail); the percent\n"
 	           "free is 100 - df's Use%, i.e. 100 - ceil(used * 100 / (used + avail)).",
 	.usage = "[-w LIMIT] [-c LIMIT] [-W PCT%] [-K PCT%] [-p PATH]... [-r REGEX]... [-x PATH]...\n"
-	         "       [-X TYPE]... [-N TYPE]... [-u UNIT] [-l] [-e] [-E] [-n] [-f] [-C] [-t SECONDS]",
+	         "       [-X TYPE]... [-N TYPE]... [-u UNIT] [-l] [-e] [-E] [-n] [-f] [-C] [--du N] [-t SECONDS]",
 	.options = options,
 	.notes = "Thresholds alert at or below the value; without any, the plugin only measures.\n"
 	         "Perfdata per filesystem: MOUNT=USEDB;WARN;CRIT;0;SIZE, WARN and CRIT being the\n"
@@ -286,6 +292,7 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case 'P': return NULL;
 	case OPT_ALL_PSEUDO: cfg->all_pseudo = true; return NULL;
 	case OPT_MOUNTINFO: cfg->mountinfo = arg; return NULL;
+	case OPT_DU: return opt_long(arg, 1, 100, &cfg->du);
 	default: return "unhandled option";
 	}
 	if (!err)
@@ -473,6 +480,11 @@ static bool free_alerts(const struct free_limit *fl, const struct entry *e, doub
 	       (fl->has_amount && (double)e->u.avail <= amount_bytes(fl, mult));
 }
 
+static bool space_alerts(const struct entry *e, double mult)
+{
+	return free_alerts(&e->lim.c, e, mult) || free_alerts(&e->lim.w, e, mult);
+}
+
 static enum state judge(const struct entry *e, double mult)
 {
 	if (e->err)
@@ -583,6 +595,69 @@ static void print_table(struct check *c, const struct pick *pk)
 	free(rows);
 }
 
+/* --du: the largest directories of one filesystem in alert, by size, or
+ * by inodes when only the inode thresholds fire. */
+static void list_du(struct check *c, const struct entry *e, long n, double deadline, bool by_inodes)
+{
+	const char *dir = e->m->dir;
+	struct du_result r;
+	char size[16];
+	if (du_walk(dir, deadline, &r) < 0) {
+		check_long(c, "du -x %s: %s", dir, strerror(errno));
+		return;
+	}
+	du_sort(&r, by_inodes);
+	df_human(r.bytes, size, sizeof size);
+	check_long(c, "du -x %s: %s in %llu files; largest directories by %s:", dir, size, r.files,
+	           by_inodes ? "inodes" : "size");
+	size_t shown = r.ndirs < (size_t)n ? r.ndirs : (size_t)n;
+	const char *slash = strcmp(dir, "/") == 0 ? "" : "/";
+	int wb = 5, wi = 6;   /* "Bytes", "Inodes" */
+	for (size_t i = 0; i < shown; i++) {
+		int lb = snprintf(NULL, 0, "%llu", r.dirs[i].bytes), li = snprintf(NULL, 0, "%llu", r.dirs[i].inodes);
+		wb = lb > wb ? lb : wb;
+		wi = li > wi ? li : wi;
+	}
+	if (shown)
+		check_long(c, "%5s %*s %*s %s", "Size", wb, "Bytes", wi, "Inodes", "Directory");
+	else
+		check_long(c, "no directory under %s", dir);
+	for (size_t i = 0; i < shown; i++) {
+		df_human(r.dirs[i].bytes, size, sizeof size);
+		if (r.dirs[i].partial)
+			strcat(size, "+");
+		check_long(c, "%5s %*llu %*llu %s%s%s", size, wb, r.dirs[i].bytes, wi, r.dirs[i].inodes, dir, slash,
+		           r.dirs[i].name);
+	}
+	if (r.partial)
+		check_long(c, "partial: stopped at the deadline after %llu files (+: not walked to the end)", r.files);
+	if (r.errors)
+		check_long(c, "%llu entries could not be read (%s)", r.errors, strerror(r.first_error));
+	if (plugin_verbose >= 1)
+		check_long(c, "du -x %s: %zu directories, %.3f s", dir, r.ndirs, r.seconds);
+	du_result_free(&r);
+}
+
+/* The walks share what -t leaves, less a margin to print the answer in
+ * (a tenth of -t, 0.1 to 1 s): each filesystem gets an equal part of the
+ * time still left when its turn comes. */
+static void list_all_du(struct check *c, const struct config *cfg, const struct pick *pk)
+{
+	size_t left = 0;
+	for (size_t i = 0; i < pk->n; i++)
+		left += !pk->e[i].skip && !pk->e[i].err && pk->e[i].st != STATE_OK;
+	double margin = timeout_seconds() / 10;
+	margin = margin < 0.1 ? 0.1 : margin > 1 ? 1 : margin;
+	double end = monotonic_now() + timeout_remaining() - margin;
+	for (size_t i = 0; i < pk->n; i++) {
+		const struct entry *e = &pk->e[i];
+		if (e->skip || e->err || e->st == STATE_OK)
+			continue;
+		double now = monotonic_now();
+		list_du(c, e, cfg->du, now + (end - now) / (double)left--, !space_alerts(e, cfg->mult));
+	}
+}
+
 static void report(struct check *c, const struct config *cfg, const struct pick *pk,
                    const struct mount_list *l)
 {
@@ -634,6 +709,8 @@ static void report(struct check *c, const struct config *cfg, const struct pick 
 	}
 	if (checked)
 		print_table(c, pk);
+	if (cfg->du)
+		list_all_du(c, cfg, pk);
 	if (plugin_verbose >= 1)
 		for (size_t i = 0; i < pk->n; i++) {
 			const struct entry *e = &pk->e[i];

@@ -7,10 +7,12 @@
 #include "plugin.h"
 #include "proc.h"
 #include "range.h"
+#include "topprocs.h"
 
 struct config {
 	struct range warn[3], crit[3];
 	bool percpu;
+	unsigned procs;
 };
 
 static const struct option_spec options[] = {
@@ -19,6 +21,7 @@ static const struct option_spec options[] = {
 	  "(one value applies to all three; \"15\" means above 15)" },
 	{ "critical", 'c', "CLOAD1,CLOAD5,CLOAD15", "CRITICAL likewise" },
 	{ "percpu", 'r', NULL, "Divide the load averages by the number of CPUs" },
+	TOP_OPTION('n', "CPU (lifetime %CPU, as ps)"),
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -26,10 +29,13 @@ static const struct program prog = {
 	.name = "check_load",
 	.service = "LOAD",
 	.purpose = "Checks the system load average (/proc/loadavg).",
-	.usage = "[-r] [-w WLOAD1,WLOAD5,WLOAD15] [-c CLOAD1,CLOAD5,CLOAD15]",
+	.usage = "[-r] [-w WLOAD1,WLOAD5,WLOAD15] [-c CLOAD1,CLOAD5,CLOAD15] [-n N]",
 	.options = options,
 	.notes = "Thresholds are Nagios ranges (10, 10:, ~:10, 10:20, @10:20).\n"
-	         "Perfdata: load1 load5 load15 (and scaled_load1.. with -r).",
+	         "Perfdata: load1 load5 load15 (and scaled_load1.. with -r).\n"
+	         "The load average has no sample to measure processes over, so the list ranks\n"
+	         "them by CPU time over their lifetime, as ps's %CPU; check_cpu lists them by\n"
+	         "their CPU use during its sample.",
 	.timeout = 10,
 	.timeout_state = STATE_UNKNOWN,
 };
@@ -54,6 +60,7 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case 'w': return triple(arg, cfg->warn);
 	case 'c': return triple(arg, cfg->crit);
 	case 'r': cfg->percpu = true; return NULL;
+	case 'n': return top_opt(arg, &cfg->procs);
 	}
 	return "unhandled option";
 }
@@ -62,9 +69,10 @@ int main(int argc, char **argv)
 {
 	static const char *const labels[3] = { "load1", "load5", "load15" };
 	static const char *const scaled[3] = { "scaled_load1", "scaled_load5", "scaled_load15" };
-	struct config cfg = { 0 };
+	struct config cfg = { .procs = TOP_DEFAULT };
 	struct check c;
 	struct loadavg la;
+	struct top top;
 
 	program_parse(&prog, argc, argv, on_option, &cfg);
 	check_init(&c, prog.service);
@@ -94,5 +102,9 @@ int main(int argc, char **argv)
 	if (plugin_verbose)
 		check_long(&c, "%d CPUs online, %ld of %ld scheduling entities runnable",
 		           cpu_count(), la.running, la.total);
+	top_init(&top, TOP_CPU, cfg.procs);
+	top_scan(&top);
+	top_long(&c, &top);
+	top_free(&top);
 	check_exit(&c);
 }

@@ -10,11 +10,13 @@
 #include "proc.h"
 #include "range.h"
 #include "size.h"
+#include "topprocs.h"
 
 struct config {
 	struct range warn, crit;
 	double avail_warn, avail_crit;   /* bytes, or percent when *_pct */
 	bool avail_warn_pct, avail_crit_pct;
+	unsigned procs;
 };
 
 enum { OPT_AW = 256, OPT_AC };
@@ -24,6 +26,7 @@ static const struct option_spec options[] = {
 	{ "critical", 'c', "RANGE", "CRITICAL when used % is outside RANGE" },
 	{ "available-warning", OPT_AW, "SIZE", "WARNING when available memory is below SIZE (512M, 2G, 10%)" },
 	{ "available-critical", OPT_AC, "SIZE", "CRITICAL when available memory is below SIZE" },
+	TOP_OPTION('n', "resident memory and by swap"),
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -31,8 +34,9 @@ static const struct program prog = {
 	.name = "check_mem",
 	.service = "MEM",
 	.purpose = "Checks memory use: used = MemTotal - MemAvailable (/proc/meminfo),\n"
-	           "as `free` counts it. The long output is the `free` view.",
-	.usage = "[-w RANGE] [-c RANGE] [--available-warning SIZE] [--available-critical SIZE]",
+	           "as `free` counts it. The long output is the `free` view and the biggest\n"
+	           "processes by resident memory (RSS) and by swap (VmSwap).",
+	.usage = "[-w RANGE] [-c RANGE] [--available-warning SIZE] [--available-critical SIZE] [-n N]",
 	.options = options,
 	.notes = "SIZE is bytes with an optional unit (K, M, G, T; binary) or a percent of MemTotal.\n"
 	         "Perfdata: used_pct (%), used available free shared buff_cache total (B).",
@@ -50,15 +54,17 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 		return size_parse(arg, 1, &cfg->avail_warn, &cfg->avail_warn_pct) ? NULL : "not a size";
 	case OPT_AC:
 		return size_parse(arg, 1, &cfg->avail_crit, &cfg->avail_crit_pct) ? NULL : "not a size";
+	case 'n': return top_opt(arg, &cfg->procs);
 	}
 	return "unhandled option";
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .avail_warn = -1, .avail_crit = -1 };
+	struct config cfg = { .avail_warn = -1, .avail_crit = -1, .procs = TOP_DEFAULT };
 	struct check c;
 	struct meminfo m;
+	struct top top;
 
 	program_parse(&prog, argc, argv, on_option, &cfg);
 	check_init(&c, prog.service);
@@ -100,5 +106,10 @@ int main(int argc, char **argv)
 		                               .decimals = 0, .warn = items[i].w, .crit = items[i].cr,
 		                               .has_min = true, .has_max = true, .max = total });
 	memview_long(&c, &m);
+	top_init(&top, TOP_RSS | TOP_SWAP, cfg.procs);
+	top.swap_unused = m.swap_free >= m.swap_total;
+	top_scan(&top);
+	top_long(&c, &top);
+	top_free(&top);
 	check_exit(&c);
 }

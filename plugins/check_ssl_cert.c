@@ -1,12 +1,12 @@
 /* check_ssl_cert: days until the server certificate expires, chain trust,
  * host name, issuer and subject, for any host:port, with STARTTLS for
  * SMTP, POP3, IMAP and FTP (runbook 004's certificate item). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "netcheck.h"
+#include "num.h"
 #include "proto.h"
 #include "tls.h"
 
@@ -118,11 +118,11 @@ int main(int argc, char **argv)
 	char until[64];
 	strftime(until, sizeof until, "%Y-%m-%d %H:%M UTC", gmtime(&p->not_after));
 	/* whole days, rounded down: what is shown is what is judged */
-	double days = floor(p->days_left);
+	double days = num_floor(p->days_left);
 	check_raise(&c, range_judge(days, &cfg.warn, &cfg.crit));
 	if (p->days_left < 0) {
 		check_raise(&c, STATE_CRITICAL);
-		check_summary(&c, "certificate '%s' expired %.0f days ago (%s)", p->subject, floor(-p->days_left), until);
+		check_summary(&c, "certificate '%s' expired %.0f days ago (%s)", p->subject, num_floor(-p->days_left), until);
 	} else {
 		check_summary(&c, "certificate '%s' expires in %.0f days (%s)", p->subject, days, until);
 	}

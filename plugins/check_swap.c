@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "range.h"
 #include "size.h"
+#include "topprocs.h"
 
 struct limit {
 	double v;       /* bytes, or percent */
@@ -21,7 +22,10 @@ struct config {
 	struct limit warn, crit;
 	bool all;
 	enum state no_swap;
+	unsigned procs;
 };
+
+enum { OPT_PROCS = 256 };
 
 static const struct option_spec options[] = {
 	{ "warning", 'w', "SIZE|PERCENT%", "WARNING when less than SIZE bytes (units K M G T allowed)\n"
@@ -29,6 +33,8 @@ static const struct option_spec options[] = {
 	{ "critical", 'c', "SIZE|PERCENT%", "CRITICAL likewise" },
 	{ "allswaps", 'a', NULL, "Judge every swap device (/proc/swaps) on its own too" },
 	{ "no-swap", 'n', "STATE", "State when there is no swap at all (default critical)" },
+	/* -n is monitoring-plugins' --no-swap here */
+	TOP_OPTION(OPT_PROCS, "swap use (VmSwap)"),
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -36,8 +42,9 @@ static const struct program prog = {
 	.name = "check_swap",
 	.service = "SWAP",
 	.purpose = "Checks free swap space (/proc/meminfo, /proc/swaps). The long output is the\n"
-	           "`free` view, as runbook 001 asks for a SWAP alert.",
-	.usage = "[-a] -w SIZE|PERCENT% -c SIZE|PERCENT% [-n STATE]",
+	           "`free` view, as runbook 001 asks for a SWAP alert, and the processes\n"
+	           "that hold the most swap.",
+	.usage = "[-a] -w SIZE|PERCENT% -c SIZE|PERCENT% [-n STATE] [--procs-to-show N]",
 	.options = options,
 	.notes = "Perfdata as monitoring-plugins: swap=FREE B;WARN;CRIT;0;TOTAL, where WARN and CRIT\n"
 	         "are the free bytes below which the state changes (written N:, \"alert below N\").",
@@ -62,6 +69,7 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case 'a': cfg->all = true; return NULL;
 	case 'n':
 		return opt_state(arg, &cfg->no_swap);
+	case OPT_PROCS: return top_opt(arg, &cfg->procs);
 	}
 	return "unhandled option";
 }
@@ -109,9 +117,10 @@ static void each_device(struct check *c, const struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .no_swap = STATE_CRITICAL };
+	struct config cfg = { .no_swap = STATE_CRITICAL, .procs = TOP_DEFAULT };
 	struct check c;
 	struct meminfo m;
+	struct top top;
 
 	program_parse(&prog, argc, argv, on_option, &cfg);
 	check_init(&c, prog.service);
@@ -134,5 +143,10 @@ int main(int argc, char **argv)
 	                               .warn = &w, .crit = &cr, .has_min = true, .has_max = true,
 	                               .max = total });
 	memview_long(&c, &m);
+	top_init(&top, TOP_SWAP, cfg.procs);
+	top.swap_unused = m.swap_free >= m.swap_total;
+	top_scan(&top);
+	top_long(&c, &top);
+	top_free(&top);
 	check_exit(&c);
 }

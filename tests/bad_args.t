@@ -10,6 +10,8 @@ my %service = (check_load => 'LOAD', check_cpu => 'CPU', check_mem => 'MEM', che
                check_tcp => 'TCP', check_ssh => 'SSH', check_ftp => 'FTP', check_smtp => 'SMTP',
                check_pop => 'POP', check_imap => 'IMAP', check_ssl_cert => 'SSL_CERT',
                check_http => 'HTTP', check_dns => 'DNS', check_ping => 'PING');
+$service{check_logins} = 'LOGINS';
+$service{check_file} = 'FILE';
 my @net_common = ([ '-p', '22' ], [ '-H', 'a b' ], [ '-H', 'h', '-p', '0' ], [ '-H', 'h', '-p', '65536' ],
                   [ '-H', 'h', '-p', 'ssh' ], [ '-H', 'x' x 300 ], [ '-H', 'h', '-4', '-6', '-w', 'x' ]);
 my @tls_common = ([ '-H', 'h', '--ssl', '--starttls' ], [ '-H', 'h', '-D', 'x' ], [ '-H', 'h', '-D', '10' ],
@@ -48,6 +50,8 @@ my %specific = (
     check_procs => [ [ '-m', 'BOGUS' ], [ '-u', 'no_such_user_xyz' ], [ '--ereg-argument-array', '(' ],
                      [ '-s', '!' ], [ '-p', 'x' ], [ '-P', 'x' ], [ '-r', '-1' ], [ '-z', 'x' ] ],
 );
+$specific{check_logins} = [ [ '--allow', '10.0.0.0/33' ], [ '--allow', 'host' ], [ '--foreign-critical', '0' ], [ '-n', '-1' ], [ '-u', 'u' x 33 ] ];
+$specific{check_file} = [ [ '--checksum', 'a' x 64 ], [ '-f', 'x', '--checksum', 'abc' ], [ '-f', 'x', '--mode', '8' ], [ '-f', 'x', '--uid', 'no_such_user_xyz' ], [ '-f', 'x', '-w', '1y' ], [ '-f', 'x', '-W', '5%' ], [ '-f', 'x', '--absent', '--baseline' ] ];
 
 for my $prog (sort keys %service) {
     for my $args (@common, @{ $specific{$prog} }) {

@@ -448,6 +448,163 @@ SKIP: {
     }
 }
 
+# ------------------------------------------------ the df table against df
+# Every checked filesystem's row matches `df -h` for the same mount point,
+# column by column (df run before and after: / may change in between).
+{
+    my $row = qr/^(\S+) +(\S+) +(\S+) +(\S+) +(\S+) +(\d+%|-) +(\d+%|-) (.+)$/;
+    my $r = disk();
+    my @ours = grep { /$row/ && !/^Filesystem / } split /\n/, $r->{out};
+    my @mounts = map { (/$row/)[7] } @ours;
+    ok(@mounts >= 1, 'the table has rows: ' . join(', ', @mounts)) or diag($r->{out});
+    my @df = map {
+        my @cmd = ('df', '-h', '--output=source,fstype,size,used,avail,pcent,ipcent,target', @mounts);
+        open my $p, '-|', @cmd or die "df: $!";
+        my %by = map { my @f = /$row/; @f ? ($f[7] => join(' ', @f)) : () } <$p>;
+        close $p;
+        \%by;
+    } 1 .. 2;
+    for my $line (@ours) {
+        my @f = $line =~ /$row/;
+        my $want = $df[0]{ $f[7] } // '(no df row)';
+        my $alt = $df[1]{ $f[7] } // '';
+        my $got = join(' ', @f);
+        ok($got eq $want || $got eq $alt, "df -h row for $f[7]: $got") or diag("df: $want / $alt");
+    }
+}
+
+# -------------------------------------------------- --du: largest directories
+sub write_bytes {
+    my ($path, $n) = @_;
+    open my $f, '>', $path or die "$path: $!";
+    print $f "\0" x $n;
+    close $f or die;
+}
+
+# du's own answer for one directory: bytes allocated (or --inodes).
+sub du_of {
+    my ($path, @opt) = @_;
+    open my $p, '-|', 'du', '-sx', @opt, $path or die "du: $!";
+    my $out = <$p>;
+    close $p;
+    return defined $out ? (split /\t/, $out)[0] : undef;
+}
+
+# The --du listing of mount M in the long output: { by, total, rows => [...], partial }.
+sub du_listing {
+    my ($out, $m) = @_;
+    my @l = split /\n/, $out;
+    my ($i) = grep { $l[$_] =~ /^du -x \Q$m\E: \S+ in \d+ files; largest directories by \w+:$/ } 0 .. $#l;
+    return undef unless defined $i;
+    my %d = (by => ($l[$i] =~ /by (\w+):$/)[0], rows => []);
+    $i++;
+    $i++ if $i <= $#l && $l[$i] =~ /^ *Size +Bytes +Inodes +Directory$/;
+    while ($i <= $#l && $l[$i] =~ /^ *(\S+?)(\+?) +(\d+) +(\d+) \Q$m\E\/(.+)$/) {
+        push @{ $d{rows} }, { human => $1, cut => $2 eq '+', bytes => $3, inodes => $4, name => $5 };
+        $i++;
+    }
+    $d{partial} = $1 if $i <= $#l && $l[$i] =~ /^partial: stopped at the deadline after (\d+) files/;
+    return \%d;
+}
+
+SKIP: {
+    my $m = "$tmp/du m";
+    mkdir $m;
+    skip 'cannot mount tmpfs here (not root, or no privilege)', 1
+        unless $> == 0 && do_mount('-t', 'tmpfs', '-o', 'size=16m', 'mamori_du', $m);
+    mkdir "$m/$_" or die "$m/$_: $!" for qw(a b c c/d e a/inner);
+    write_bytes("$m/a/one", $MiB);
+    write_bytes("$m/b/two", 2 * $MiB);
+    link("$m/b/two", "$m/b/two.link") or die 'link';   # counted once
+    symlink('/usr', "$m/b/usr") or die 'symlink';      # not followed
+    write_bytes("$m/c/d/half", 512 * 1024);
+    write_bytes("$m/top", 3 * $MiB);                    # a file, not a directory: not listed
+    for my $n (1 .. 30) { open my $f, '>', "$m/e/f$n" or die; close $f }  # many inodes, no bytes
+    # Another filesystem inside a/: du -x leaves it out, so must we.
+    my $inner = do_mount('-t', 'tmpfs', '-o', 'size=4m', 'mamori_du_inner', "$m/a/inner");
+    write_bytes("$m/a/inner/big", $MiB) if $inner;
+
+    my $plain = disk('-w', '90%', '-p', $m);
+    is($plain->{exit}, 1, 'the du tmpfs is in WARNING at -w 90%') or diag($plain->{out});
+    my $r = disk('-w', '90%', '-p', $m, '--du', '2');
+    is($r->{exit}, 1, '--du keeps the state');
+    is($r->{p}{line}, $plain->{p}{line}, '--du leaves the status line and perfdata as they are');
+    my $d = du_listing($r->{out}, $m);
+    ok($d, '--du 2 lists the mount in alert') or diag($r->{out});
+    is_deeply([ map { $_->{name} } @{ $d->{rows} } ], [ 'b', 'a' ], '--du 2: b then a');
+    is($d->{by}, 'size', '... by size');
+    for my $row (@{ $d->{rows} }) {
+        is($row->{bytes}, du_of("$m/$row->{name}", '--block-size=1'),
+           "$row->{name}: $row->{bytes} bytes as du -sx --block-size=1");
+        is($row->{inodes}, du_of("$m/$row->{name}", '--inodes'), "$row->{name}: $row->{inodes} inodes as du --inodes");
+        is($row->{human}, du_of("$m/$row->{name}", '-h'), "$row->{name}: $row->{human} as du -h");
+        ok(!$row->{cut}, "$row->{name}: walked to the end");
+    }
+    is($d->{rows}[0]{bytes}, 2 * $MiB, 'b: the hard link counted once, the symlink to /usr not followed');
+    SKIP: {
+        skip 'no mount inside the tmpfs', 2 unless $inner;
+        is($d->{rows}[1]{bytes}, $MiB, 'a: the filesystem mounted inside it not counted');
+        ok(du_of("$m/a/inner", '--block-size=1') >= $MiB, '... though it holds a MiB');
+    }
+    ok(!defined $d->{partial}, 'no "partial" line when the walk ends in time');
+    my $total = du_of($m, '-h');
+    like($r->{out}, qr/^du -x \Q$m\E: \Q$total\E in \d+ files; /m, "the total walked: $total as du -sxh");
+
+    $d = du_listing(disk('-w', '90%', '-p', $m, '--du', '10')->{out}, $m);
+    is_deeply([ map { $_->{name} } @{ $d->{rows} } ], [ qw(b a c e) ], '--du 10: every directory, no file');
+    is($d->{rows}[2]{bytes}, du_of("$m/c", '--block-size=1'), 'c: with the nested c/d, as du');
+
+    # Only the inode thresholds fire: the directories with most inodes first.
+    $r = disk('-W', '100%', '-p', $m, '--du', '1');
+    $d = du_listing($r->{out}, $m);
+    is($d && $d->{by}, 'inodes', 'inode alert: listed by inodes') or diag($r->{out});
+    is($d && $d->{rows}[0]{name}, 'e', '... e (31 inodes) first');
+    is($d && $d->{rows}[0]{inodes}, du_of("$m/e", '--inodes'), '... as du --inodes');
+
+    # Not in alert: no walk, no listing.
+    $r = disk('-w', '10%', '-p', $m, '--du', '2');
+    is($r->{exit}, 0, 'below the thresholds: OK');
+    unlike($r->{out}, qr/^du -x/m, 'a mount not in alert gets no listing');
+    $r = disk('-w', '90%', '-p', $m, '-C', '-w', '1%', '-p', '/', '--du', '2');
+    ok(du_listing($r->{out}, $m), 'of two mounts, the one in alert is listed');
+    unlike($r->{out}, qr{^du -x /:}m, '... the one that is OK is not');
+
+    for my $bad ('0', '101', '-1', 'x', '', '2.5') {
+        $r = disk('-w', '90%', '-p', $m, '--du', $bad);
+        is($r->{exit}, 3, "--du '$bad' is refused");
+        like($r->{out}, qr/^DISK UNKNOWN - --du '\Q$bad\E': not a whole number from 1 to 100.*\n\z/, '... in one line');
+    }
+
+    # The deadline: 40,000 directories, and a -t that leaves the walk a
+    # quarter of the time the faster of two whole walks takes here (-t
+    # keeps 0.1 s to answer; the second walk finds the dentries warm).
+    my $many = "$tmp/many";
+    mkdir $many;
+    skip 'cannot mount a second tmpfs', 1 unless do_mount('-t', 'tmpfs', '-o', 'size=16m', 'mamori_many', $many);
+    for my $i (1 .. 200) {
+        mkdir "$many/d$i" or die;
+        mkdir "$many/d$i/s$_" or die for 1 .. 200;
+    }
+    my $secs;
+    for (1 .. 2) {
+        $r = disk('-w', '100%', '-p', $many, '--du', '3', '-v', '-t', '30');
+        my ($s) = $r->{out} =~ /^du -x \Q$many\E: 200 directories, ([\d.]+) s$/m;
+        $secs = $s if defined $s && (!defined $secs || $s < $secs);
+    }
+    ok(defined $secs, "a whole walk of 40200 directories: ${\ ($secs // '?')} s") or diag($r->{out});
+    $d = du_listing($r->{out}, $many);
+    ok($d && !defined $d->{partial}, '... not partial with -t 30');
+    my $t = sprintf('%.3f', 0.1 + ($secs // 0.2) / 4);
+    $r = disk('-w', '100%', '-p', $many, '--du', '3', '-t', $t);
+    is($r->{exit}, 1, "-t $t: the disk's own state (WARNING), not the timeout's") or diag($r->{out});
+    unlike($r->{out}, qr/timed out/, '... the plugin answered by itself');
+    ok($r->{secs} < $t, "... within -t ($r->{secs} s)");
+    $d = du_listing($r->{out}, $many);
+    ok($d && defined $d->{partial} && $d->{partial} > 0 && $d->{partial} < 40200,
+       "... says partial: stopped at the deadline after ${\ ($d && $d->{partial} // '?')} files") or diag($r->{out});
+    ok($d && (grep { $_->{cut} } @{ $d->{rows} }), '... and marks the directories not walked to the end');
+}
+
 # --------------------------------------------------------------- help
 {
     my $h = run_prog([ bin('check_disk'), '--help' ]);
@@ -455,7 +612,7 @@ SKIP: {
     for my $o (qw(--warning --critical --iwarning --icritical --path --exclude_device --exclude-type
                   --include-type --units --local --all --ereg-path --eregi-path --ignore-ereg-path
                   --ignore-eregi-path --errors-only --exact-match --ignore-missing --freespace-ignore-reserved
-                  --all-pseudo --clear --timeout)) {
+                  --all-pseudo --clear --du --timeout)) {
         like($h->{out}, qr/\Q$o\E\b/, "--help has $o");
     }
 }

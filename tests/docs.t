@@ -8,6 +8,8 @@ my $src = $ENV{MAMORI_SRC} // '.';
 my @programs = (qw(check_load check_cpu check_mem check_swap check_disk check_procs check_listen
                    check_tcp check_ssh check_ftp check_smtp check_pop check_imap check_ssl_cert
                    check_http check_dns check_ping), 'mamori triage');
+push @programs, 'check_logins';
+push @programs, 'check_file';
 for my $prog (@programs) {
     (my $page = $prog) =~ s/ /-/;
     my $path = "$src/docs/$page.md";

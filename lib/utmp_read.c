@@ -367,13 +367,18 @@ void login_list_init(struct login_list *l, size_t cap)
 {
 	l->s = cap ? xcalloc(cap, sizeof *l->s) : NULL;
 	l->cap = cap;
-	l->total = 0;
+	l->total = l->open = 0;
 }
 
 void login_list_push(struct login_list *l, const struct login_rec *r)
 {
-	if (l->cap)
-		l->s[l->total % l->cap] = (struct login_session){ .rec = *r, .how = SESSION_OPEN };
+	if (l->cap) {
+		struct login_session *s = &l->s[l->total % l->cap];
+		if (l->total >= l->cap && s->how == SESSION_OPEN)
+			l->open--;  /* an open session falls out of the list */
+		*s = (struct login_session){ .rec = *r, .how = SESSION_OPEN };
+		l->open++;
+	}
 	l->total++;
 }
 
@@ -393,20 +398,27 @@ static bool is_shutdown(const struct login_rec *r)
 	return r->type == RUN_LVL && strcmp(r->user, "shutdown") == 0;
 }
 
-/* call before pushing r itself */
+/* Call before pushing r itself. A login closes the earlier one on its line,
+ * so a line has at most one open session: the scan stops at it, or once
+ * every open session was seen. */
 void login_list_close(struct login_list *l, const struct login_rec *r)
 {
 	bool same_line = (r->type == USER_PROCESS || r->type == DEAD_PROCESS) && r->line[0];
-	if (!same_line && r->type != BOOT_TIME && !is_shutdown(r))
+	if (!l->open || (!same_line && r->type != BOOT_TIME && !is_shutdown(r)))
 		return;
-	for (size_t i = 0; i < login_list_kept(l); i++) {
-		struct login_session *s = (struct login_session *)login_list_at(l, i);
+	size_t seen = 0, kept = login_list_kept(l);
+	for (size_t i = kept; i-- > 0 && seen < l->open;) {
+		struct login_session *s = &l->s[(l->total - kept + i) % l->cap];
 		if (s->how != SESSION_OPEN)
 			continue;
+		seen++;
 		if (same_line && strcmp(s->rec.line, r->line) != 0)
 			continue;
 		s->how = same_line ? SESSION_LOGOUT : r->type == BOOT_TIME ? SESSION_CRASH : SESSION_DOWN;
 		s->end = r->sec;
+		l->open--;
+		if (same_line)
+			break;
 	}
 }
 

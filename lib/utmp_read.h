@@ -91,7 +91,7 @@ struct login_session {
 };
 struct login_list {
 	struct login_session *s;
-	size_t cap;
+	size_t cap, open;                  /* open: kept sessions not ended yet */
 	unsigned long long total;
 };
 void login_list_init(struct login_list *l, size_t cap);

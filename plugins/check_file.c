@@ -419,7 +419,7 @@ static void measure(const char *path, bool follow, const struct algo *a, struct 
 /* ---- the baseline ----------------------------------------------------- */
 
 struct base {
-	char type;                   /* f d l o */
+	char type;                   /* a letter of types[] */
 	const struct algo *algo;
 	char digest[2 * EVP_MAX_MD_SIZE + 1];
 	char *path, *target;         /* hex in the file, text here */
@@ -643,7 +643,10 @@ static const char *shown(const char *path)
 	size_t n = 0;
 	for (const char *p = path; *p && n < 120; p++)
 		o[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
-	snprintf(o + n, 128 - n, "%s", strlen(path) > 120 ? "..." : "");
+	bool cut = path[n] != '\0';
+	while (cut && n > 0 && ((unsigned char)path[n] & 0xC0) == 0x80)
+		n--;  /* not in the middle of a UTF-8 character */
+	snprintf(o + n, 128 - n, "%s", cut ? "..." : "");
 	return o;
 }
 
@@ -761,6 +764,12 @@ static void judge_baseline(const struct config *cfg, const struct base *b, const
 	}
 	if (r->bad.len + r->notes.len == before && !cfg->update)
 		note(r, "%s as in the baseline", t == 'f' ? a->name : "type, mode and owner");
+	if (plugin_verbose) {
+		char when[64];
+		time_t rec = (time_t)b->recorded;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", localtime(&rec));
+		note(r, "baseline of %s", when);
+	}
 }
 
 /* Lock and read the baseline of one path. 1: b holds it; 0: none yet (or

@@ -218,7 +218,7 @@ static const char *source(const struct login_rec *r, char *out, size_t size)
 
 static void list_long(struct check *c, const char *title, const struct login_list *l, bool history)
 {
-	static const char *const ends[] = { "still logged in", "", "crash", "down" };
+	static const char *const ends[] = { "still logged in", "", "crash", "down", "gone - no logout" };
 	size_t kept = login_list_kept(l);
 	if (!kept)
 		return;
@@ -229,10 +229,13 @@ static void list_long(struct check *c, const char *title, const struct login_lis
 	for (size_t i = 0; i < kept; i++) {
 		const struct login_session *s = login_list_at(l, i);
 		char src[UT_HOSTSIZE + 80], t0[48], t1[48] = "";
+		int how = (int)s->how;
 		if (history && s->how != SESSION_OPEN)
 			when(s->end, t1, sizeof t1);
+		else if (history && !login_pid_alive(s->rec.pid))
+			how = 4;  /* as last(1): the process is gone without a logout record */
 		check_long(c, "  %s %s %s %s%s%s%s%s", s->rec.user, s->rec.line, source(&s->rec, src, sizeof src),
-		           when(s->rec.sec, t0, sizeof t0), history ? " - " : "", history ? ends[s->how] : "",
+		           when(s->rec.sec, t0, sizeof t0), history ? " - " : "", history ? ends[how] : "",
 		           t1[0] && s->how != SESSION_LOGOUT ? " " : "", t1);
 	}
 }

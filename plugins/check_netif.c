@@ -247,7 +247,9 @@ static const char *no_rates_reason(const struct item *x)
 
 static bool is_down(const struct item *x)
 {
-	return (x->link.has_flags && !x->link.up) || strcmp(x->link.operstate, "down") == 0;
+	const char *op = x->link.operstate;
+	return (x->link.has_flags && !x->link.up) || strcmp(op, "down") == 0 ||
+	       strcmp(op, "lowerlayerdown") == 0 || strcmp(op, "notpresent") == 0;
 }
 
 static void summary_item(struct check *c, const struct config *cfg, const struct item *x)

@@ -4,6 +4,11 @@ use strict;
 use warnings;
 use Test::More;
 use Mamori::Test;
+use File::Temp qw(tempdir);
+
+# stateful plugins (check_netif, check_log ...) measure for real here: keep
+# their state out of the system's state directory
+$ENV{MAMORI_STATE_DIR} = tempdir(CLEANUP => 1);
 
 my %service = (check_load => 'LOAD', check_cpu => 'CPU', check_mem => 'MEM', check_swap => 'SWAP',
                check_disk => 'DISK', check_procs => 'PROCS', check_listen => 'LISTEN',
@@ -12,6 +17,7 @@ my %service = (check_load => 'LOAD', check_cpu => 'CPU', check_mem => 'MEM', che
                check_http => 'HTTP', check_dns => 'DNS', check_ping => 'PING');
 $service{check_logins} = 'LOGINS';
 $service{check_file} = 'FILE';
+$service{check_netif} = 'NETIF';
 my @net_common = ([ '-p', '22' ], [ '-H', 'a b' ], [ '-H', 'h', '-p', '0' ], [ '-H', 'h', '-p', '65536' ],
                   [ '-H', 'h', '-p', 'ssh' ], [ '-H', 'x' x 300 ], [ '-H', 'h', '-4', '-6', '-w', 'x' ]);
 my @tls_common = ([ '-H', 'h', '--ssl', '--starttls' ], [ '-H', 'h', '-D', 'x' ], [ '-H', 'h', '-D', '10' ],
@@ -35,7 +41,7 @@ my %specific = (
     check_listen => [ [], [ '-p', '0' ], [ '-p', '65536' ], [ '-p', '22/sctp' ], [ '-p', '22,,80' ],
                       [ '-p', 'http' ], [ '-p', join(',', 1 .. 65) ], [ '-p', '22', '-s', 'x' ] ],
     check_disk => [ [ '-w', '10%%' ], [ '-c', '-5%' ], [ '-w', '101%' ], [ '-W', 'abc' ], [ '-u', 'parsecs' ],
-                    [ '-p', '/nonexistent/path/x' ], [ '-r', '(' ] ],
+                    [ '-p', '/nonexistent/path/x' ], [ '-r', '(' ], [ '--du', '0' ], [ '--du', '101' ] ],
     check_tcp => [ @net_common, @tls_common, [ '-H', 'h', '-p', '1', '-m', '0' ], [ '-H', 'h', '-p', '1', '-d', 'x' ],
                    [ '-H', 'h', '-p', '1', map { ('-e', $_) } 1 .. 17 ] ],
     check_ssh => [ @net_common ],
@@ -52,6 +58,7 @@ my %specific = (
 );
 $specific{check_logins} = [ [ '--allow', '10.0.0.0/33' ], [ '--allow', 'host' ], [ '--foreign-critical', '0' ], [ '-n', '-1' ], [ '-u', 'u' x 33 ] ];
 $specific{check_file} = [ [ '--checksum', 'a' x 64 ], [ '-f', 'x', '--checksum', 'abc' ], [ '-f', 'x', '--mode', '8' ], [ '-f', 'x', '--uid', 'no_such_user_xyz' ], [ '-f', 'x', '-w', '1y' ], [ '-f', 'x', '-W', '5%' ], [ '-f', 'x', '--absent', '--baseline' ] ];
+$specific{check_netif} = [ [ '-i', 'a/b' ], [ '-i', 'x' x 16 ], [ '--rx-warning', '10Q' ], [ '--tx-critical', '5M:1M' ], [ '--speed', '0' ], [ '-s', '5', '-t', '2' ], [ '--missing', 'maybe' ] ];
 
 for my $prog (sort keys %service) {
     for my $args (@common, @{ $specific{$prog} }) {

@@ -10,6 +10,7 @@ my @programs = (qw(check_load check_cpu check_mem check_swap check_disk check_pr
                    check_http check_dns check_ping), 'mamori triage');
 push @programs, 'check_logins';
 push @programs, 'check_file';
+push @programs, 'check_netif';
 for my $prog (@programs) {
     (my $page = $prog) =~ s/ /-/;
     my $path = "$src/docs/$page.md";

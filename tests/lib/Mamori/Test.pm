@@ -6,12 +6,17 @@ use warnings;
 use Exporter 'import';
 use File::Basename qw(dirname);
 use File::Spec;
+use File::Temp ();
 use IO::Select;
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 use Test::More;
 
 our @EXPORT = qw(bin run_prog parse_plugin_output plugin_run check_plugin_output);
+
+# No test writes into the system's state directory: stateful plugins get a
+# private one unless the test names its own.
+$ENV{MAMORI_STATE_DIR} //= File::Temp::tempdir('mamori-state-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
 my $src = $ENV{MAMORI_SRC} // File::Spec->rel2abs(dirname(__FILE__) . '/../../..');
 my $build = $ENV{MAMORI_BUILD} // $src;

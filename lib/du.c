@@ -17,7 +17,6 @@ enum {
 	 * walked; deeper ones are closed and reopened through "..", so a deep
 	 * tree cannot exhaust the descriptor limit. */
 	KEEP_OPEN = 48,
-	CLOCK_EVERY = 16,   /* entries between two looks at the clock */
 };
 
 #define ROOT_BUCKET ((size_t)-1)
@@ -95,7 +94,6 @@ struct stack {
 struct walk {
 	dev_t dev;
 	double deadline;         /* of the current turn */
-	unsigned tick;
 	bool cut;                /* the deadline came */
 	size_t bucket;           /* index in dirs[] counts go to; ROOT_BUCKET while listing the root */
 	struct inoset links;
@@ -119,9 +117,11 @@ static void add_dir(struct walk *w, const char *name, unsigned long long bytes)
 	o->dirs[o->ndirs++] = (struct du_dir){ .name = xstrdup(name), .bytes = bytes, .inodes = 1 };
 }
 
+/* Looked at before every entry: one fstatat on a cold disk can take
+ * milliseconds, and reading the clock costs nothing next to it (vDSO). */
 static bool out_of_time(struct walk *w)
 {
-	if (++w->tick % CLOCK_EVERY == 0 && monotonic_now() >= w->deadline)
+	if (!w->cut && monotonic_now() >= w->deadline)
 		w->cut = true;
 	return w->cut;
 }
@@ -239,11 +239,13 @@ static void pop(struct walk *w, struct stack *s)
 	struct frame *parent = s->depth >= 2 ? &s->fr[s->depth - 2] : NULL;
 	if (parent && parent->fd < 0) {
 		struct stat st;
-		int fd = openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+		int fd = top->fd < 0 ? -1 :   /* given up on already: the error is counted */
+		         openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == parent->dev && st.st_ino == parent->ino) {
 			parent->fd = fd;
 		} else {
-			note_error(w, fd < 0 ? errno : ESTALE);
+			if (top->fd >= 0)
+				note_error(w, fd < 0 ? errno : ESTALE);
 			if (fd >= 0)
 				close(fd);
 			parent->pos = parent->subdirs.len;
@@ -267,7 +269,7 @@ static bool resume(struct walk *w, int rootfd, const char *name, struct stack *s
 		const char *n = i ? s->fr[i - 1].subdirs.s + s->fr[i - 1].cur : name;
 		if (pfd < 0 || (f->fd = open_dir(w, pfd, n, &f->ino, &st)) < 0)
 			return false;
-		if (i + 1 > KEEP_OPEN && i + 1 < s->depth) {
+		if (i + 1 > KEEP_OPEN) {   /* as push() leaves them */
 			close(s->fr[i - 1].fd);
 			s->fr[i - 1].fd = -1;
 		}

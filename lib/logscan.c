@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,7 +86,7 @@ struct logscan {
 	uint64_t tri[1024];          /* bitmap of hashed folded trigrams that start a literal */
 	uint64_t bucket_lits[256];   /* literals by a byte of bucket bits */
 	uint8_t lo[3][16], hi[3][16];/* bucket bits by nibble of bytes 0..2 */
-	bool avx2, portable, compiled;
+	bool avx2, compiled;
 	/* counts */
 	unsigned long long matched, lines, bytes, rx_errors;
 	struct ring_line *ring;
@@ -360,7 +361,9 @@ const char *logscan_compile(struct logscan *ls)
 			if (v & (1u << b))
 				ls->bucket_lits[v] |= bucket[b];
 #ifdef HAVE_AVX2_SEARCH
-	ls->avx2 = __builtin_cpu_supports("avx2");
+	/* MAMORI_LOGSCAN_PORTABLE=1: the portable search, so tests can compare both */
+	const char *portable = getauxval(AT_SECURE) ? NULL : getenv("MAMORI_LOGSCAN_PORTABLE");
+	ls->avx2 = __builtin_cpu_supports("avx2") && !(portable && *portable == '1');
 #endif
 	ls->md = pcre2_match_data_create(1, NULL);
 	ls->mctx = pcre2_match_context_create(NULL);
@@ -372,11 +375,6 @@ const char *logscan_compile(struct logscan *ls)
 	pcre2_jit_stack_assign(ls->mctx, NULL, ls->jstack);
 	ls->compiled = true;
 	return NULL;
-}
-
-void logscan_portable(struct logscan *ls, bool on)
-{
-	ls->portable = on;
 }
 
 size_t logscan_npatterns(const struct logscan *ls) { return ls->npat; }
@@ -464,6 +462,11 @@ static const unsigned char *find_avx2(const struct logscan *ls, const unsigned c
 			while (bits) {
 				unsigned i = (unsigned)__builtin_ctz(bits);
 				bits &= bits - 1;
+				/* the nibble masks mix the buckets' bytes: the trigram bitmap
+				 * drops most of those false candidates before the compare */
+				uint32_t h = tri_hash((uint32_t)fold[p[i]] << 16 | (uint32_t)fold[p[i + 1]] << 8 | fold[p[i + 2]]);
+				if (!((ls->tri[h >> 6] >> (h & 63)) & 1))
+					continue;
 				uint64_t v = verify(ls, p + i, lim, ls->bucket_lits[b[i]] & ls->first[p[i]]);
 				if (v) {
 					*hit = v;
@@ -484,7 +487,7 @@ static const unsigned char *lit_find(const struct logscan *ls, const unsigned ch
 	if (!ls->nlit || lim - p < (ptrdiff_t)ls->minlen)
 		return NULL;
 #ifdef HAVE_AVX2_SEARCH
-	if (ls->avx2 && !ls->portable)
+	if (ls->avx2)
 		return find_avx2(ls, p, lim, hit);
 #endif
 	return find_scalar(ls, p, lim, hit);
@@ -545,20 +548,48 @@ static void eval_line(struct logscan *ls, const unsigned char *s, const unsigned
 	ring_add(ls, s, len);
 }
 
-static unsigned long long count_newlines(const unsigned char *p, const unsigned char *end)
+#ifdef HAVE_AVX2_SEARCH
+__attribute__((target("avx2,popcnt")))
+static unsigned long long count_newlines_avx2(const unsigned char *p, const unsigned char *end)
 {
+	const __m256i nl = _mm256_set1_epi8('\n');
 	unsigned long long n = 0;
-	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		n++;
-		p++;
+	for (; end - p >= 32; p += 32) {
+		__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		n += (unsigned)__builtin_popcount((unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(c, nl)));
 	}
+	for (; p < end; p++)
+		n += *p == '\n';
+	return n;
+}
+#endif
+
+static unsigned long long count_newlines(const struct logscan *ls, const unsigned char *p, const unsigned char *end)
+{
+#ifdef HAVE_AVX2_SEARCH
+	if (ls->avx2)
+		return count_newlines_avx2(p, end);
+#endif
+	/* eight bytes at a time: a byte equal to '\n' becomes 0, and
+	 * ((x & 0x7f..) + 0x7f..) | x has its high bit clear exactly there */
+	const uint64_t ones7 = 0x7f7f7f7f7f7f7f7full, nls = 0x0a0a0a0a0a0a0a0aull;
+	unsigned long long n = 0;
+	for (; end - p >= 8; p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		w ^= nls;
+		uint64_t t = ((w & ones7) + ones7) | w;
+		n += (unsigned)__builtin_popcountll(~t & ~ones7);
+	}
+	for (; p < end; p++)
+		n += *p == '\n';
 	return n;
 }
 
 /* Complete lines [p, end), end just after a newline. */
 static void scan_lines(struct logscan *ls, const unsigned char *p, const unsigned char *end)
 {
-	ls->lines += count_newlines(p, end);
+	ls->lines += count_newlines(ls, p, end);
 	if (ls->nrx) {
 		/* a regex must see each line as its own subject */
 		while (p < end) {

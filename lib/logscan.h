@@ -42,8 +42,6 @@ const char *logscan_add_regex(struct logscan *ls, const char *re, bool caseless)
 const char *logscan_add_exclude(struct logscan *ls, const char *re, bool caseless);
 /* After the last add: build the search. NULL or a reason. */
 const char *logscan_compile(struct logscan *ls);
-/* Force the portable search instead of AVX2 (tests compare the two). */
-void logscan_portable(struct logscan *ls, bool on);
 
 size_t logscan_npatterns(const struct logscan *ls);
 const char *logscan_label(const struct logscan *ls, size_t i);

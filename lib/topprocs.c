@@ -115,12 +115,17 @@ static int visit_scan(struct proc_info *p, void *ctx_)
 			r->pcpu = proc_pcpu(p, &x->clk);
 		}
 	}
-	/* kernel threads and zombies have no memory: nothing to read */
-	if (x->status_all && !p->kthread && p->state != 'Z' && !procs_load(p, PROCS_STATUS))
-		return 0;
+	/* Only status has VmSwap, and it costs more than stat. Kernel threads
+	 * and zombies have no memory, and a process can have no more swapped
+	 * out than its whole address space (VmSize, exact in stat): once the
+	 * list is full, one smaller than its last row cannot enter. */
+	bool swap = x->status_all && !p->kthread && p->state != 'Z' &&
+	            !(t->swap.len == t->n && (double)p->vsz_kb <= t->swap.rows[t->n - 1].rank_);
+	if (swap && !procs_load(p, PROCS_STATUS))
+		return 0;   /* it exited */
 	if ((t->lists & TOP_RSS) && (r = offer(&t->rss, t->n, (double)p->rss_kb)))
 		put(r, p, (double)p->rss_kb);
-	if (x->status_all && (r = offer(&t->swap, t->n, (double)p->vmswap_kb)))
+	if (swap && (r = offer(&t->swap, t->n, (double)p->vmswap_kb)))
 		put(r, p, (double)p->vmswap_kb);
 	return 0;
 }
@@ -187,7 +192,8 @@ static void finish(struct top *t)
 	finish_rows(&t->rss, &b);
 	buf_free(&b);
 	/* the exact figures may swap two neighbours ranked by stat's */
-	qsort(t->rss.rows, t->rss.len, sizeof *t->rss.rows, by_rss);
+	if (t->rss.len > 1)
+		qsort(t->rss.rows, t->rss.len, sizeof *t->rss.rows, by_rss);
 }
 
 void top_scan(struct top *t)

@@ -301,7 +301,8 @@ static void read_rotated_tail(const char *path, const struct utmp_pos *since, lo
 	if (fd < 0)
 		return;
 	if ((unsigned long long)st.st_dev == since->dev && (unsigned long long)st.st_ino == since->ino &&
-	    (unsigned long long)st.st_size >= since->offset && first_record_hash(fd) == since->head) {
+	    (unsigned long long)st.st_size >= since->offset &&
+	    (since->offset == 0 || first_record_hash(fd) == since->head)) {
 		struct utmp_scan tail = { 0 };
 		if (read_records(fd, since->offset, since->offset, fn, arg, &tail) >= 0) {
 			out->rotated_tail = true;
@@ -341,8 +342,7 @@ const char *utmp_scan(const char *path, const struct utmp_pos *since, bool from_
 	else {
 		out->rotated = true;
 		start = 0;
-		if (since->offset > 0 && (since->dev != (unsigned long long)st.st_dev ||
-		                          since->ino != (unsigned long long)st.st_ino))
+		if (since->dev != (unsigned long long)st.st_dev || since->ino != (unsigned long long)st.st_ino)
 			read_rotated_tail(path, since, fn, arg, out);
 	}
 	out->start = start;

@@ -97,7 +97,7 @@ sub add {
     }
     close $w or die "utmpw failed for $file: $?";
 }
-sub login { my ($u, $tty, $addr, $host) = @_; [ 'USER_PROCESS', $u, $tty, $host // $addr, $addr, 4242 ] }
+sub login { my ($u, $tty, $addr, $host, $pid) = @_; [ 'USER_PROCESS', $u, $tty, $host // $addr, $addr, $pid // 4242 ] }
 sub logout { [ 'DEAD_PROCESS', undef, $_[0], undef, undef, 4242 ] }
 sub failed { my ($u, $addr) = @_; [ 'LOGIN_PROCESS', $u, 'ssh:notty', $addr, $addr, 4243 ] }
 
@@ -229,16 +229,33 @@ my $utw = "$dir/wtmp.user";
 add($utw, [ 'BOOT_TIME', 'reboot', '~', '6.1.0', undef, 0 ],
     login('alice', 'pts/0', '192.0.2.1'), login('bob', 'pts/1', '192.0.2.2'), logout('pts/0'),
     login('alice', 'pts/2', '192.0.2.3'), [ 'BOOT_TIME', 'reboot', '~', '6.1.0', undef, 0 ],
-    login('alice', 'pts/0', '192.0.2.4'), logout('pts/1'), login('alice', 'pts/1', '192.0.2.5'), logout('pts/1'));
+    login('alice', 'pts/0', '192.0.2.4', undef, $$), logout('pts/1'), login('alice', 'pts/1', '192.0.2.5'), logout('pts/1'),
+    login('alice', 'pts/7', '192.0.2.7', undef, $dead));
 $r = run('--wtmp', $utw, '-u', 'alice', '--from-start', '-n', 50);
-is(perf($r, 'logins'), last_count($utw, 'alice'), "alice's logins = last alice (4)");
+is(perf($r, 'logins'), last_count($utw, 'alice'), "alice's logins = last alice (5)");
 my ($hist) = $r->{out} =~ /^Login history:\n((?:  .*\n?)*)/m;
 my @h = split /\n/, $hist // '';
 is(scalar @h, last_count($utw, 'alice'), 'history: as many sessions as last alice');
 like($h[0], qr/^  alice pts\/0 192\.0\.2\.1 \S+ \S+ - \d{4}-\d\d-\d\d \S+$/, 'first session ended by its logout');
 like($h[1], qr/ - crash \S+ \S+$/, 'a session open at a reboot: crash');
-like($h[2], qr/ - still logged in$/, 'no logout since: still logged in');
-like($h[3], qr/^  alice pts\/1 .* - \d{4}-/, 'the last one logged out');
+like($h[2], qr/ - still logged in$/, 'no logout since, process alive: still logged in');
+like($h[3], qr/^  alice pts\/1 .* - \d{4}-/, 'logged out');
+like($h[4], qr/^  alice pts\/7 .* - gone - no logout$/, 'no logout, process gone: as last says');
+# the same sessions, starts and ends, as last --time-format iso pairs them
+my @last = reverse grep { /^alice / } split /\n/, `TZ=UTC last -w --time-format iso -f '$utw' alice`;
+is(scalar @last, 5, 'last lists 5 sessions of alice');
+for my $i (0 .. $#last) {
+    my ($start, $end) = $last[$i] =~ /^alice\s+\S+\s+\S+\s+(\S+)\+00:00\s+(- \S+|gone - no logout|still logged in)/
+        or do { fail("last line $last[$i]"); next };
+    $start =~ s/T/ /;
+    $end =~ s/^- (\S+)T(\S+)\+00:00$/- $1 $2/;
+    my ($ours_start, $ours_end) = ($h[$i] // '') =~ /^  alice \S+ \S+ (\S+ \S+) (- .*)$/;
+    is($ours_start, $start, "session $i starts as last says");
+    next if $i == 2;   # alive here, but older than this boot: last calls it gone
+    $ours_end =~ s/^- crash .*/- crash/ if defined $ours_end;
+    $ours_end = 'gone - no logout' if ($ours_end // '') eq '- gone - no logout';
+    is($ours_end, $end, "session $i ends as last says ($end)");
+}
 unlike($r->{out}, qr/\bbob\b/, 'no other user');
 is(run('--wtmp', $utw, '-u', 'bob', '--from-start', { env => { MAMORI_STATE_DIR => "$dir/s6" } })->{p}{perf}{logins}{value},
    last_count($utw, 'bob'), 'bob: as last bob');
@@ -258,6 +275,14 @@ is(perf($r, 'logins'), 3, 'rename rotation: 2 from the old tail + 1 in the new f
 like($r->{out}, qr/rotated, tail of the rotated \.1 file read/, '-v says so');
 like($r->{out}, qr/^  r2 .*\n  r3 .*\n  r4 /m, 'in order');
 is(perf(run('--wtmp', $rot), 'logins'), 0, 'then nothing new');
+# rotated when the state was taken on an empty file
+my $rot0 = "$dir/wtmp.rot0";
+add($rot0);
+run('--wtmp', $rot0);
+add($rot0, login('e1', 'pts/0', '192.0.2.1'));
+rename $rot0, "$rot0.1" or die;
+add($rot0, login('e2', 'pts/0', '192.0.2.1'));
+is(perf(run('--wtmp', $rot0), 'logins'), 2, 'rotation after a run on an empty file: the old file counts from its start');
 # copytruncate: same inode, smaller
 add($rot, login('r5', 'pts/0', '192.0.2.1'), login('r6', 'pts/0', '192.0.2.1'));
 run('--wtmp', $rot);

@@ -149,6 +149,7 @@ sub apt_truth {
         # check_apt's default critical expression
         $sec{$name} = $version if /^[^\(]*\(.* (?:Debian-Security:|Ubuntu:[^\/]*\/[^-]*-security)/;
     }
+    diag($out) if $ENV{UPD_DEBUG};
     if ($out =~ /kept back:\n((?:  .*\n)+)/) { $kept{$_} = 1 for split ' ', $1 }
     return (\%all, \%sec, \%kept);
 }

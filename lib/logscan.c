@@ -586,21 +586,35 @@ static unsigned long long count_newlines(const struct logscan *ls, const unsigne
 	return n;
 }
 
-/* Complete lines [p, end), end just after a newline. */
-static void scan_lines(struct logscan *ls, const unsigned char *p, const unsigned char *end)
+static bool past_deadline(void)
 {
-	ls->lines += count_newlines(ls, p, end);
+	double t = timeout_seconds();
+	if (t <= 0)
+		return false;
+	double margin = t / 10 > 0.25 ? t / 10 : 0.25;
+	return timeout_remaining() < margin;
+}
+
+/* Complete lines [p, end), end just after a newline. Returns where it
+ * stopped: end, or a line start when the deadline came first. */
+static const unsigned char *scan_lines(struct logscan *ls, const unsigned char *p, const unsigned char *end)
+{
 	if (ls->nrx) {
-		/* a regex must see each line as its own subject */
-		while (p < end) {
+		/* a regex must see each line as its own subject; a slow one may
+		 * not finish a buffer in time, so the clock is read as it goes */
+		for (unsigned n = 1; p < end; n++) {
+			if (n % 64 == 0 && past_deadline())
+				return p;
 			const unsigned char *e = memchr(p, '\n', (size_t)(end - p));
+			ls->lines++;
 			eval_line(ls, p, e, p);
 			p = e + 1;
 		}
-		return;
+		return end;
 	}
 	/* Literals only: search the whole buffer; a literal holds no newline,
 	 * so a hit lies in one line, and only that line is looked at. */
+	ls->lines += count_newlines(ls, p, end);
 	uint64_t h;
 	const unsigned char *q;
 	while (p < end && (q = lit_find(ls, p, end, &h)) != NULL) {
@@ -610,15 +624,7 @@ static void scan_lines(struct logscan *ls, const unsigned char *p, const unsigne
 		eval_line(ls, s, e, q);
 		p = e + 1;
 	}
-}
-
-static bool past_deadline(void)
-{
-	double t = timeout_seconds();
-	if (t <= 0)
-		return false;
-	double margin = t / 10 > 0.25 ? t / 10 : 0.25;
-	return timeout_remaining() < margin;
+	return end;
 }
 
 /* Read fd from *off to its end. final: the file will not grow any more
@@ -663,7 +669,13 @@ static const char *scan_fd(struct logscan *ls, int fd, unsigned long long *off, 
 		}
 		const unsigned char *last = have > p ? memrchr(buf + p, '\n', have - p) : NULL;
 		size_t end = last ? (size_t)(last - buf) + 1 : p;
-		scan_lines(ls, buf + p, buf + end);
+		const unsigned char *stop = scan_lines(ls, buf + p, buf + end);
+		if (stop < buf + end) {
+			base += (size_t)(stop - buf);
+			have = 0;
+			*stopped = true;
+			break;
+		}
 		p = end;
 		if (have - p >= LOGSCAN_LINE_LIMIT) {
 			/* an over-long line: judged on its first part now, the rest skipped */

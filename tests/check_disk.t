@@ -597,8 +597,9 @@ SKIP: {
     my $t = sprintf('%.3f', 0.1 + ($secs // 0.2) / 4);
     $r = disk('-w', '100%', '-p', $many, '--du', '3', '-t', $t);
     is($r->{exit}, 1, "-t $t: the disk's own state (WARNING), not the timeout's") or diag($r->{out});
-    unlike($r->{out}, qr/timed out/, '... the plugin answered by itself');
-    ok($r->{secs} < $t, "... within -t ($r->{secs} s)");
+    unlike($r->{out}, qr/timed out/, '... the plugin answered by itself, before its -t alarm');
+    # Wall time seen from here adds fork and exec on a busy host.
+    ok($r->{secs} < $t + 0.1, "... within -t ($r->{secs} s)");
     $d = du_listing($r->{out}, $many);
     ok($d && defined $d->{partial} && $d->{partial} > 0 && $d->{partial} < 40200,
        "... says partial: stopped at the deadline after ${\ ($d && $d->{partial} // '?')} files") or diag($r->{out});

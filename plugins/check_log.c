@@ -320,8 +320,11 @@ int main(int argc, char **argv)
 		check_summary(&c, " in %llu new lines of %s", logscan_lines(ls), cfg.files[0]);
 	else
 		check_summary(&c, " in %llu new lines of %zu files", logscan_lines(ls), cfg.nfiles);
-	if (logscan_regex_errors(ls))
+	if (logscan_regex_errors(ls)) {
+		/* those lines may have matched: the count is not sure */
+		check_raise(&c, STATE_UNKNOWN);
 		check_summary(&c, "; a regex gave up on %llu lines (PCRE2 match limit)", logscan_regex_errors(ls));
+	}
 	check_summary(&c, "%s", buf_cstr(&notes));
 	buf_reset(&text);
 	logscan_last(ls, &text, LAST_CHARS);

@@ -29,7 +29,8 @@ static const struct option_spec options[] = {
 	{ "security-warning", OPT_SW, "RANGE", "WARNING when the number of security updates is outside RANGE" },
 	{ "security-critical", OPT_SC, "RANGE", "CRITICAL when the number of security updates is outside RANGE\n"
 	  "(default for the pair: --security-critical 0, any security update is CRITICAL)" },
-	{ "refresh", OPT_REFRESH, NULL, "Run `apt-get update -qq` first (root only), killed at the -t deadline" },
+	{ "refresh", OPT_REFRESH, NULL, "Run `apt-get update -qq` first (root only; into --apt-lists when given),\n"
+	  "stopped before the -t deadline (raise -t: the default suits reading only)" },
 	{ "dpkg-status", OPT_STATUS, "FILE", "dpkg's status file (default " DPKG_STATUS_FILE ")" },
 	{ "apt-lists", OPT_LISTS, "DIR", "apt's package lists (default " APT_LISTS_DIR ")" },
 	{ NULL, 0, NULL, NULL },
@@ -48,7 +49,7 @@ static const struct program prog = {
 	.notes = "Giving either option of a pair replaces that pair's default.\n"
 	         "apt preferences (pinning) and phased updates are not applied: see the docs.\n"
 	         "Perfdata: available_upgrades critical_updates (security), as check_apt.",
-	.timeout = 30,
+	.timeout = 10,
 	.timeout_state = STATE_UNKNOWN,
 };
 

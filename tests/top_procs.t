@@ -114,16 +114,18 @@ sub run {
     return $r;
 }
 
-# Every listed row agrees with ps about the same pid (if it still exists).
+# Every listed row agrees with ps about the user of the same pid (if it
+# still exists); the sizes only for processes of ours, which hold still
+# (another session's compiler can grow between the two reads).
 sub rows_match_ps {
-    my ($rows, $what, $name) = @_;
+    my ($rows, $name, %ours) = @_;
     my $checked = 0;
     for my $row (@$rows) {
         my $ps = ps_of($row->{pid}) or next;
         next if $ps->{comm} ne $row->{comm};    # pid reused in between
         is($row->{user}, $ps->{user}, "$name: pid $row->{pid} user is ps's ($ps->{user})");
-        if ($what eq 'RSS') {
-            ok(abs($row->{value} - $ps->{rss}) <= 0.02 * $ps->{rss} + 256,
+        if ($ours{rss} && $ours{rss} == $row->{pid}) {
+            ok(abs($row->{value} - $ps->{rss}) <= 0.01 * $ps->{rss} + 64,
                "$name: pid $row->{pid} RSS $row->{value} KiB near ps's $ps->{rss}");
         }
         $checked++;
@@ -139,21 +141,23 @@ sleep 0.5;    # some CPU time to rank by
 
 # check_load: lifetime %CPU, as ps computes it
 {
-    my $r = run('check_load', qw(-w 1000 -c 2000));
+    # -n 10: on a shared machine a compiler that just started also shows
+    # near 100% over its short life
+    my $r = run('check_load', qw(-w 1000 -c 2000 -n 10));
     my $cpu = lists($r)->{CPU};
-    ok($cpu && @$cpu && @$cpu <= 5, 'check_load lists at most 5 processes by default') or diag($r->{out});
+    ok($cpu && @$cpu && @$cpu <= 10, 'check_load lists at most 10 processes with -n 10') or diag($r->{out});
     my ($row) = grep { $_->{pid} == $burner } @$cpu;
-    ok($row, "check_load: the burner ($burner) is in the top 5") or diag($r->{out});
+    ok($row, "check_load: the burner ($burner) is in the top 10") or diag($r->{out});
     if ($row) {
         is($row->{comm}, $burn_name, 'check_load: burner command');
         is($row->{user}, 'nobody', 'check_load: burner user');
         my $ps = ps_of($burner);
         ok(abs($row->{value} - $ps->{pcpu}) <= 2, "check_load: burner %CPU $row->{value} near ps's $ps->{pcpu}");
-        ok($row->{value} >= 30, 'check_load: the burner is busy');
+        ok($row->{value} >= 10, 'check_load: the burner is busy');
     }
     my @v = map { $_->{value} } @$cpu;
     is_deeply(\@v, [ sort { $b <=> $a } @v ], 'check_load: sorted by %CPU');
-    rows_match_ps($cpu, 'CPU', 'check_load');
+    rows_match_ps($cpu, 'check_load');
 }
 
 # check_cpu: CPU time during the sample, as top; a process started during
@@ -173,36 +177,37 @@ sleep 0.5;    # some CPU time to rank by
     }
     close $pw;
     push @kids, $launcher;
-    my $r = run('check_cpu', qw(-s 1.5 -w 1000 -c 2000));
+    my $r = run('check_cpu', qw(-s 1.5 -w 1000 -c 2000 -n 10));
     my $late_pid = <$pr> // 0;
     chomp $late_pid;
     push @kids, $late_pid if $late_pid;
     my $cpu = lists($r)->{CPU};
-    like($r->{out}, qr/^Top 5 processes by CPU over the 1\.\d\ds sample/m, 'check_cpu: sample in the title');
+    like($r->{out}, qr/^Top 10 processes by CPU over the 1\.\d\ds sample/m, 'check_cpu: sample in the title');
     my ($row) = grep { $_->{pid} == $burner } @$cpu;
-    ok($row, 'check_cpu: the burner is in the top 5') or diag($r->{out});
-    ok($row && $row->{value} >= 20 && $row->{value} <= 101, 'check_cpu: burner %CPU of one CPU')
+    ok($row, 'check_cpu: the burner is in the top 10') or diag($r->{out});
+    # one thread: at most one CPU; at least a share of two CPUs among a busy machine's compilers
+    ok($row && $row->{value} >= 10 && $row->{value} <= 101, 'check_cpu: burner %CPU of one CPU')
         or diag($r->{out});
     is($row && $row->{user}, 'nobody', 'check_cpu: burner user');
     my ($late) = grep { $_->{pid} == $late_pid } @$cpu;
-    ok($late && $late->{value} >= 10 && $late->{value} <= 101,
+    ok($late && $late->{value} >= 5 && $late->{value} <= 101,
        'check_cpu: a process started during the sample is listed with its time') or diag($r->{out});
     is($late && $late->{comm}, $late_name, 'check_cpu: its command');
     my ($hogrow) = grep { $_->{pid} == $hog } @$cpu;
     ok(!$hogrow, 'check_cpu: the sleeping memory holder used no CPU during the sample');
-    rows_match_ps($cpu, 'CPU', 'check_cpu');
+    rows_match_ps($cpu, 'check_cpu');
     stop_kid($late_pid) if $late_pid;
     stop_kid($launcher);
 }
 
 # check_mem: the holder has 256 MiB resident
 {
-    my $r = run('check_mem', qw(-w 100 -c 100));
+    my $r = run('check_mem', qw(-w 100 -c 100 -n 10));
     my $l = lists($r);
     my $rss = $l->{RSS};
-    ok($rss && @$rss == 5, 'check_mem lists 5 processes by RSS') or diag($r->{out});
+    ok($rss && @$rss == 10, 'check_mem -n 10 lists 10 processes by RSS') or diag($r->{out});
     my ($row) = grep { $_->{pid} == $hog } @$rss;
-    ok($row, 'check_mem: the memory holder is in the top 5') or diag($r->{out});
+    ok($row, 'check_mem: the memory holder is in the top 10') or diag($r->{out});
     if ($row) {
         is($row->{comm}, $hog_name, 'check_mem: holder command');
         is($row->{user}, scalar getpwuid($>), 'check_mem: holder user');
@@ -210,7 +215,7 @@ sleep 0.5;    # some CPU time to rank by
     }
     my @v = map { $_->{value} } @$rss;
     is_deeply(\@v, [ sort { $b <=> $a } @v ], 'check_mem: sorted by RSS');
-    rows_match_ps($rss, 'RSS', 'check_mem');
+    rows_match_ps($rss, 'check_mem', rss => $hog);
     ok(exists $l->{SWAP}, 'check_mem: the swap list too');
     like($r->{out}, qr/^\s+total\s+used\s+free\s+shared\s+buff\/cache\s+available$/m, 'check_mem: free view kept');
 }
@@ -229,6 +234,9 @@ for my $case ([ 'check_load', [] ], [ 'check_mem', [] ], [ 'check_swap', [qw(-n 
         ok(@{ $l->{$k} } <= 3, "$prog $opt 3: at most 3 rows by $k");
     }
     my $dflt = run($prog, @$extra);
+    my $ld = lists($dflt);
+    ok(!grep({ @$_ > 5 } values %$ld), "$prog: at most 5 rows by default");
+    like($dflt->{out}, qr/^Top 5 processes by /m, "$prog: the default is 5");
     is_deeply($none->{p}{perf_order}, $dflt->{p}{perf_order}, "$prog: same perfdata labels with and without lists");
     (my $s1 = $none->{p}{summary}) =~ s/[\d.]+/N/g;
     (my $s2 = $dflt->{p}{summary}) =~ s/[\d.]+/N/g;

@@ -36,6 +36,14 @@ const struct triage_item triage_items[] = {
 	  "run `df`; put the output in the mail to the customer; delete data only on the customer's instruction",
 	  "df コマンドにてディスク使用率を確認し、実行結果をメールに記載しお客様へ連絡 (削除が必要であればお客様から指示をいただく)" },
 
+	/* runbook 004: network usage over a 1 s sample; runbook 002: who is logged in */
+	{ "network", "004 network", SCOPE_LOCAL, "check_netif", { "-s", "1", "--errors-warning", "1" }, { 0 },
+	  "look at `ip -s link` and the switch port: errors point at the cable, port or driver; report to the customer",
+	  "ip -s link で送受信量・エラーを確認 (エラーはケーブル・ポート・ドライバを疑う)、お客様へ連絡" },
+	{ "logins", "002 logins", SCOPE_LOCAL, "check_logins", { "-w", "10", "-c", "30" }, { 0 },
+	  "run `who` and `last`: who is logged in from where; unknown users or sources -> treat as an intrusion, report at once",
+	  "who / last コマンドでログイン中のユーザと接続元を確認、不審なログインは直ちにお客様へ連絡" },
+
 	/* runbook 000: port alerts, the `netstat -nltup` step */
 	{ "port 22", "000 5.1", SCOPE_LOCAL, "check_listen", { "-p", "22", "-o" }, { SSHD },
 	  "if ssh login fails: log in from the IPMI console, `systemctl restart sshd` (/etc/init.d/sshd restart), " RECHECK_EN "; IPMI unreachable -> on-site",

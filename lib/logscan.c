@@ -784,7 +784,7 @@ static int try_candidate(const char *name, const struct logpos *pos, enum find_b
 /* The file that was path at the last run: renamed (same inode) or copied
  * by copytruncate (same head, at least as long), as path.1, path.0 or any
  * path.* / path-* / path_* beside it (logrotate's numbered and dateext names). */
-static int find_old_(const char *path, const struct logpos *pos, enum find_by by, const struct stat *cur,
+static int find_old(const char *path, const struct logpos *pos, enum find_by by, const struct stat *cur,
                     char *found, size_t size)
 {
 	static const char *const first[] = { ".1", ".0" };
@@ -826,9 +826,6 @@ static void note(struct logfile *f, const char *fmt, ...)
 	buf_vprintf(&f->notes, fmt, ap);
 	va_end(ap);
 }
-
-static int find_old(const char *path, const struct logpos *pos, enum find_by by, const struct stat *cur, char *found, size_t size)
-{ (void)find_old_; (void)path; (void)pos; (void)by; (void)cur; (void)found; (void)size; return -1; }
 
 /* Read the rest of the old file (rotated or copied) from the recorded
  * offset. True when it was read to its end. */

@@ -36,6 +36,25 @@ static bool make_name(char *out, size_t size, const char *plugin, const char *ke
 	return true;
 }
 
+/* mkdir -p: parents 0755 as a package would make them, the state dir 0700 */
+static int make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof path, "%s", dir) >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 const char *state_open(struct state_file *sf, const char *dir, const char *plugin, const char *key)
 {
 	static char why[PATH_MAX + 128];
@@ -47,7 +66,7 @@ const char *state_open(struct state_file *sf, const char *dir, const char *plugi
 		return "the state key is too long";
 	if ((size_t)snprintf(sf->path, sizeof sf->path, "%s/%s", dir, name) >= sizeof sf->path)
 		return "the state path is too long";
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (make_dirs(dir) < 0) {
 		snprintf(why, sizeof why, "cannot create the state directory %s: %s", dir, strerror(errno));
 		return why;
 	}

@@ -268,8 +268,12 @@ static bool reader_open(struct reader *r, const char *path)
 	if (*z && strcmp(z, ".lz4")) {
 		/* gzip, xz, bzip2, zstd: apt's own decompressors, not ours */
 		char *argv[] = { (char *)"/usr/lib/apt/apt-helper", (char *)"cat-file", (char *)path, NULL };
-		if (access(argv[0], X_OK) < 0 || access(path, R_OK) < 0) {
-			fail_errno(r, access(path, R_OK) < 0 ? "cannot open" : "cannot run /usr/lib/apt/apt-helper");
+		if (access(path, R_OK) < 0) {
+			fail(r, strerror(errno));
+			return false;
+		}
+		if (access(argv[0], X_OK) < 0) {
+			fail_errno(r, "cannot run /usr/lib/apt/apt-helper to decompress it");
 			return false;
 		}
 		r->child = spawn(argv, STDOUT_FILENO, &r->fd);
@@ -282,7 +286,7 @@ static bool reader_open(struct reader *r, const char *path)
 	r->lz4 = *z != '\0';
 	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (r->fd < 0) {
-		fail_errno(r, "cannot open");
+		fail(r, strerror(errno));
 		return false;
 	}
 	return true;

@@ -9,6 +9,7 @@ my @programs = (qw(check_load check_cpu check_mem check_swap check_disk check_pr
                    check_tcp check_ssh check_ftp check_smtp check_pop check_imap check_ssl_cert
                    check_http check_dns check_ping), 'mamori triage');
 push @programs, 'check_logins';
+push @programs, 'check_updates';
 push @programs, 'check_file';
 push @programs, 'check_netif';
 for my $prog (@programs) {

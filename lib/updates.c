@@ -203,7 +203,7 @@ static int reap(pid_t pid)
 
 /* ---- a line reader over a plain file, an LZ4 frame (what apt keeps with
  * Acquire::GzipIndexes, Docker's default) or a pipe, streaming: Debian's
- * main list is 60 MB unpacked and need never be in memory at once. */
+ * main list is 50 MB unpacked and need never be in memory at once. */
 
 enum {
 	CHUNK = 65536,

@@ -160,18 +160,28 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	return "unhandled option";
 }
 
-/* The patterns into the scanner, in argv order (the perfdata order). */
-static struct logscan *build(const struct config *cfg)
+/* Reachable from file scope: plugin_die() exits from anywhere, and the
+ * leak checker of the sanitizer build must still see these. */
+static struct logscan *scanner;
+static struct range *pat_warn, *pat_crit;
+
+static const char *kind_name(int kind)
 {
-	struct logscan *ls = logscan_new();
+	return kind == OPT_CLASS ? "--class" : kind == 's' ? "--string" : "--regex";
+}
+
+/* The patterns into the scanner, in argv order (the perfdata order). */
+static void build(const struct config *cfg)
+{
+	struct logscan *ls = scanner = logscan_new();
 	for (size_t i = 0; i < cfg->nspecs; i++) {
 		const struct spec *s = &cfg->specs[i];
 		const char *err = s->kind == OPT_CLASS ? logscan_add_class(ls, s->text)
 		                : s->kind == 's' ? logscan_add_string(ls, s->text, cfg->caseless)
 		                : logscan_add_regex(ls, s->text, cfg->caseless);
 		if (err)
-			plugin_die(STATE_UNKNOWN, "%s '%.48s%s': %s", s->kind == OPT_CLASS ? "--class" : s->kind == 's' ? "--string" : "--regex",
-			           s->text, strlen(s->text) > 48 ? "..." : "", err);
+			plugin_die(STATE_UNKNOWN, "%s '%.48s%s': %s", kind_name(s->kind), s->text,
+			           strlen(s->text) > 48 ? "..." : "", err);
 	}
 	for (size_t i = 0; i < cfg->nexcl; i++) {
 		const char *err = logscan_add_exclude(ls, cfg->excludes[i], cfg->caseless);
@@ -185,7 +195,30 @@ static struct logscan *build(const struct config *cfg)
 	for (size_t i = 0; i < logscan_npatterns(ls); i++)
 		if (!strcmp(logscan_label(ls, i), "matches") || !strcmp(logscan_label(ls, i), "lines"))
 			plugin_die(STATE_UNKNOWN, "pattern label '%s' is taken by the totals", logscan_label(ls, i));
-	return ls;
+}
+
+/* -w/-c on the total, or on the class or pattern their LABEL= names. */
+static void thresholds(const struct config *cfg, struct range *warn, struct range *crit)
+{
+	size_t np = logscan_npatterns(scanner);
+	pat_warn = xcalloc(np, sizeof *pat_warn);
+	pat_crit = xcalloc(np, sizeof *pat_crit);
+	for (size_t t = 0; t < cfg->nth; t++) {
+		const struct thresh *th = &cfg->th[t];
+		struct range *r = th->crit ? crit : warn;
+		if (th->label && strcmp(th->label, "matches") != 0) {
+			size_t i = 0;
+			while (i < np && strcmp(logscan_label(scanner, i), th->label) != 0)
+				i++;
+			if (i == np)
+				plugin_die(STATE_UNKNOWN, "%s '%.48s': no class or pattern has that label",
+				           th->crit ? "--critical" : "--warning", th->label);
+			r = th->crit ? &pat_crit[i] : &pat_warn[i];
+		}
+		*r = th->r;
+	}
+	if (!cfg->nth)
+		*crit = range_above(0);   /* as monitoring-plugins' check_log: any match */
 }
 
 /* Each -F path and pattern goes into the key: two services watching one
@@ -208,13 +241,122 @@ static void state_key(const struct config *cfg, char *out, size_t size)
 	snprintf(out, size, "%.40s-%016llx", base ? base + 1 : cfg->files[0], h);
 }
 
+/* The saved positions into files[]. A state we cannot use is said once
+ * (UNKNOWN) and started over as on a first run; the good state written
+ * after this run makes the next one normal again. */
+static void load_positions(struct check *c, struct state_file *sf, struct logfile *files, size_t n,
+                           struct buf *notes)
+{
+	struct buf text = BUF_INIT;
+	const char *err = state_read(sf, &text);
+	if (err)
+		plugin_die(STATE_UNKNOWN, "%s", err);
+	size_t others = 0;
+	err = logscan_state_parse(text.s, text.len, files, n, &others);
+	bool known = false;
+	for (size_t i = 0; i < n; i++)
+		known |= files[i].pos.known;
+	if (!err && others && !known)
+		err = "it records other files";
+	if (err) {
+		check_raise(c, STATE_UNKNOWN);
+		buf_printf(notes, "; state %s was unusable (%s), started over", sf->path, err);
+		for (size_t i = 0; i < n; i++)
+			files[i].pos = (struct logpos){ 0 };
+	}
+	buf_free(&text);
+}
+
+static void scan_files(struct check *c, const struct config *cfg, struct logfile *files, struct buf *notes)
+{
+	for (size_t i = 0; i < cfg->nfiles; i++) {
+		struct logfile *f = &files[i];
+		const char *err = logscan_file(scanner, f);
+		if (err) {
+			check_raise(c, STATE_UNKNOWN);
+			buf_printf(notes, "; %s", err);
+			continue;
+		}
+		if (f->first)
+			buf_printf(notes, "; %s: first run, reading from %s", f->path, cfg->from_start ? "the start" : "the end");
+		if (f->notes.len)
+			buf_printf(notes, "; %s: %s", f->path, buf_cstr(&f->notes));
+		if (f->incomplete)
+			buf_printf(notes, "; %s: out of time with %llu bytes left, the next run goes on", f->path, f->left);
+	}
+}
+
+static void save_positions(struct check *c, struct state_file *sf, const struct logfile *files, size_t n,
+                           struct buf *notes)
+{
+	struct buf text = BUF_INIT;
+	logscan_state_format(&text, files, n);
+	const char *err = state_write(sf, text.s, text.len);
+	if (err) {
+		check_raise(c, STATE_UNKNOWN);
+		buf_printf(notes, "; %s (the next run counts these lines again)", err);
+	}
+	buf_free(&text);
+}
+
+static void report(struct check *c, const struct config *cfg, const struct range *warn, const struct range *crit,
+                   const struct buf *notes)
+{
+	const struct logscan *ls = scanner;
+	size_t np = logscan_npatterns(ls);
+	unsigned long long total = logscan_matched(ls);
+	struct buf text = BUF_INIT;
+
+	check_raise(c, range_judge((double)total, warn, crit));
+	for (size_t i = 0; i < np; i++)
+		check_raise(c, range_judge((double)logscan_count(ls, i), &pat_warn[i], &pat_crit[i]));
+	if (logscan_regex_errors(ls))
+		check_raise(c, STATE_UNKNOWN);   /* those lines may have matched: the count is not sure */
+
+	check_summary(c, "%llu matching line%s", total, total == 1 ? "" : "s");
+	const char *sep = " (";
+	for (size_t i = 0; i < np; i++)
+		if (logscan_count(ls, i)) {
+			check_summary(c, "%s%s %llu", sep, logscan_label(ls, i), logscan_count(ls, i));
+			sep = ", ";
+		}
+	if (*sep == ',')
+		check_summary(c, ")");
+	if (cfg->nfiles == 1)
+		check_summary(c, " in %llu new lines of %s", logscan_lines(ls), cfg->files[0]);
+	else
+		check_summary(c, " in %llu new lines of %zu files", logscan_lines(ls), cfg->nfiles);
+	if (logscan_regex_errors(ls))
+		check_summary(c, "; a regex gave up on %llu lines (PCRE2 match limit)", logscan_regex_errors(ls));
+	check_summary(c, "%s", notes->s ? notes->s : "");
+	logscan_last(ls, &text, LAST_CHARS);
+	if (text.len)
+		check_summary(c, "; last: %s", text.s);
+
+	check_perf(c, &(struct perf){ .label = "matches", .value = (double)total, .decimals = 0,
+	                              .warn = warn, .crit = crit, .has_min = true });
+	for (size_t i = 0; i < np; i++)
+		check_perf(c, &(struct perf){ .label = logscan_label(ls, i), .value = (double)logscan_count(ls, i),
+		                              .decimals = 0, .warn = &pat_warn[i], .crit = &pat_crit[i], .has_min = true });
+	check_perf(c, &(struct perf){ .label = "lines", .value = (double)logscan_lines(ls), .decimals = 0,
+	                              .has_min = true });
+
+	/* the long output is runbook 004's log summary, nothing else */
+	buf_reset(&text);
+	logscan_summary(ls, &text, LOGSCAN_SUMMARY_CHARS);
+	if (text.len)
+		check_long(c, "%s", text.s);
+	buf_free(&text);
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg;
-	struct check c;
+	static struct logfile files[MAX_FILES];
+	struct range warn = { 0 }, crit = { 0 };
+	struct buf notes = BUF_INIT;
 	struct state_file sf;
-	struct buf text = BUF_INIT;
-	struct logfile files[MAX_FILES];
+	struct check c;
 	char key[80];
 
 	program_parse(&prog, argc, argv, on_option, &cfg);
@@ -223,126 +365,26 @@ int main(int argc, char **argv)
 		plugin_die(STATE_UNKNOWN, "no log file: give -F FILE");
 	if (!cfg.nspecs)
 		plugin_die(STATE_UNKNOWN, "no pattern: give --class, -e REGEX or -s TEXT");
-	struct logscan *ls = build(&cfg);
-
-	/* thresholds: the total, or a label that exists */
-	struct range warn = { 0 }, crit = { 0 };
-	size_t np = logscan_npatterns(ls);
-	struct range *pw = xcalloc(np, sizeof *pw), *pc = xcalloc(np, sizeof *pc);
-	for (size_t t = 0; t < cfg.nth; t++) {
-		const struct thresh *th = &cfg.th[t];
-		struct range *r = th->crit ? &crit : &warn;
-		if (th->label && strcmp(th->label, "matches") != 0) {
-			size_t i = 0;
-			while (i < np && strcmp(logscan_label(ls, i), th->label) != 0)
-				i++;
-			if (i == np)
-				plugin_die(STATE_UNKNOWN, "%s '%.48s': no class or pattern has that label", th->crit ? "-c" : "-w",
-				           th->label);
-			r = th->crit ? &pc[i] : &pw[i];
-		}
-		*r = th->r;
-	}
-	if (!cfg.nth)
-		crit = range_above(0);   /* as monitoring-plugins' check_log: any match */
-
-	state_key(&cfg, key, sizeof key);
-	const char *err = state_open(&sf, NULL, "check_log", cfg.state_name ? cfg.state_name : key);
-	if (!err)
-		err = state_read(&sf, &text);
-	if (err)
-		plugin_die(STATE_UNKNOWN, "%s", err);
-
+	build(&cfg);
+	thresholds(&cfg, &warn, &crit);
 	for (size_t i = 0; i < cfg.nfiles; i++) {
 		const char *slash = strrchr(cfg.files[i], '/');
 		files[i] = (struct logfile){ .path = cfg.files[i], .from_start = cfg.from_start,
 		                             .tag = cfg.nfiles > 1 ? (slash ? slash + 1 : cfg.files[i]) : NULL };
 	}
-	/* A state we cannot use: say so once (UNKNOWN), start over as on a
-	 * first run, and write a good one, so the next run is normal again. */
-	size_t others = 0;
-	err = logscan_state_parse(text.s, text.len, files, cfg.nfiles, &others);
-	bool known = false;
-	for (size_t i = 0; i < cfg.nfiles; i++)
-		known |= files[i].pos.known;
-	if (!err && others && !known)
-		err = "it records other files";
-	if (err) {
-		check_raise(&c, STATE_UNKNOWN);
-		for (size_t i = 0; i < cfg.nfiles; i++)
-			files[i].pos = (struct logpos){ 0 };
-	}
 
-	struct buf notes = BUF_INIT;
+	/* locked from reading the positions to writing them: a concurrent run
+	 * waits, so no line is counted by both */
+	state_key(&cfg, key, sizeof key);
+	const char *err = state_open(&sf, NULL, "check_log", cfg.state_name ? cfg.state_name : key);
 	if (err)
-		buf_printf(&notes, "; state %s was unusable (%s), started over", sf.path, err);
-	for (size_t i = 0; i < cfg.nfiles; i++) {
-		const char *ferr = logscan_file(ls, &files[i]);
-		if (ferr) {
-			check_raise(&c, STATE_UNKNOWN);
-			buf_printf(&notes, "; %s", ferr);
-			continue;
-		}
-		if (files[i].first)
-			buf_printf(&notes, "; %s: first run, reading from %s", files[i].path,
-			           cfg.from_start ? "the start" : "the end");
-		if (files[i].notes.len)
-			buf_printf(&notes, "; %s: %s", files[i].path, buf_cstr(&files[i].notes));
-		if (files[i].incomplete)
-			buf_printf(&notes, "; %s: out of time with %llu bytes left, the next run goes on", files[i].path,
-			           files[i].left);
-	}
-	buf_reset(&text);
-	logscan_state_format(&text, files, cfg.nfiles);
-	if ((err = state_write(&sf, text.s, text.len)) != NULL) {
-		check_raise(&c, STATE_UNKNOWN);
-		buf_printf(&notes, "; %s (the next run counts these lines again)", err);
-	}
+		plugin_die(STATE_UNKNOWN, "%s", err);
+	load_positions(&c, &sf, files, cfg.nfiles, &notes);
+	scan_files(&c, &cfg, files, &notes);
+	save_positions(&c, &sf, files, cfg.nfiles, &notes);
 	state_close(&sf);
 
-	/* judge */
-	unsigned long long total = logscan_matched(ls);
-	check_raise(&c, range_judge((double)total, &warn, &crit));
-	for (size_t i = 0; i < np; i++)
-		check_raise(&c, range_judge((double)logscan_count(ls, i), &pw[i], &pc[i]));
-
-	/* print */
-	check_summary(&c, "%llu matching line%s", total, total == 1 ? "" : "s");
-	const char *sep = " (";
-	for (size_t i = 0; i < np; i++)
-		if (logscan_count(ls, i)) {
-			check_summary(&c, "%s%s %llu", sep, logscan_label(ls, i), logscan_count(ls, i));
-			sep = ", ";
-		}
-	if (*sep == ',')
-		check_summary(&c, ")");
-	if (cfg.nfiles == 1)
-		check_summary(&c, " in %llu new lines of %s", logscan_lines(ls), cfg.files[0]);
-	else
-		check_summary(&c, " in %llu new lines of %zu files", logscan_lines(ls), cfg.nfiles);
-	if (logscan_regex_errors(ls)) {
-		/* those lines may have matched: the count is not sure */
-		check_raise(&c, STATE_UNKNOWN);
-		check_summary(&c, "; a regex gave up on %llu lines (PCRE2 match limit)", logscan_regex_errors(ls));
-	}
-	check_summary(&c, "%s", buf_cstr(&notes));
-	buf_reset(&text);
-	logscan_last(ls, &text, LAST_CHARS);
-	if (text.len)
-		check_summary(&c, "; last: %s", text.s);
-
-	check_perf(&c, &(struct perf){ .label = "matches", .value = (double)total, .decimals = 0,
-	                               .warn = &warn, .crit = &crit, .has_min = true });
-	for (size_t i = 0; i < np; i++)
-		check_perf(&c, &(struct perf){ .label = logscan_label(ls, i), .value = (double)logscan_count(ls, i),
-		                               .decimals = 0, .warn = &pw[i], .crit = &pc[i], .has_min = true });
-	check_perf(&c, &(struct perf){ .label = "lines", .value = (double)logscan_lines(ls), .decimals = 0,
-	                               .has_min = true });
-
-	buf_reset(&text);
-	logscan_summary(ls, &text, LOGSCAN_SUMMARY_CHARS);
-	if (text.len)
-		check_long(&c, "%s", text.s);
+	report(&c, &cfg, &warn, &crit, &notes);
 	if (plugin_verbose)
 		for (size_t i = 0; i < cfg.nfiles; i++)
 			if (files[i].pos.known)
@@ -351,12 +393,11 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < cfg.nfiles; i++)
 		buf_free(&files[i].notes);
-	buf_free(&notes);
-	buf_free(&text);
-	free(pw);
-	free(pc);
 	for (size_t t = 0; t < cfg.nth; t++)
 		free((char *)cfg.th[t].label);
-	logscan_free(ls);
+	buf_free(&notes);
+	free(pat_warn);
+	free(pat_crit);
+	logscan_free(scanner);
 	check_exit(&c);
 }

@@ -377,7 +377,33 @@ SKIP: {
     is_deeply({ %{ $s->{sec} }, %{ $s->{other} } }, \%apt, 'this system: the packages and versions of apt-get -s upgrade');
 }
 
+# ---- a system without dpkg, in a private mount namespace (the host's
+# /var/lib is untouched): plain, then with an RPM database
+SKIP: {
+    skip 'unshare -m is not permitted here', 4 if system('unshare -m true 2>/dev/null') != 0;
+    my $bin = bin('check_updates');
+    for my $c ([ 'mount -t tmpfs none /var/lib/dpkg', qr/^UPDATES UNKNOWN - no \/var\/lib\/dpkg\/status: not a dpkg\/apt system$/ ],
+               [ 'mount -t tmpfs none /var/lib && mkdir /var/lib/rpm',
+                 qr/^UPDATES UNKNOWN - dnf\/yum \(RPM\) systems are not supported on this system yet/ ]) {
+        my $r = run_prog([ 'unshare', '-m', '--propagation', 'private', 'sh', '-c', "$c->[0] && exec $bin" ]);
+        is($r->{exit}, 3, "no dpkg ($c->[0]): UNKNOWN");
+        like($r->{out}, $c->[1], 'with what the system is');
+    }
+}
+
 # ---- --refresh: apt-get update bounded by -t, as root only
+
+# pid -> command line of the running apt-get and apt method processes
+sub apt_procs {
+    my %p;
+    for my $d (glob('/proc/[0-9]*')) {
+        open my $f, '<', "$d/cmdline" or next;
+        my $c = do { local $/; <$f> } // '';
+        $c =~ tr/\0/ /;
+        $p{ $d =~ s{.*/}{}r } = $c if $c =~ m{^(?:\S*/)?apt-get |^/usr/lib/apt/methods/};
+    }
+    return %p;
+}
 {
     my $conf = "$T/apt.conf";
     my $aptconf = join '', map { "$_;\n" } (
@@ -409,6 +435,7 @@ SKIP: {
     put("$T/sources-hang.list", "deb [trusted=yes] http://127.0.0.1:" . $silent->port . "/debian bookworm main\n");
     (my $hang = $aptconf) =~ s{\Q$T/sources.list\E}{$T/sources-hang.list};
     put("$T/apt-hang.conf", $hang);
+    my %apt_before = apt_procs();
     $r = plugin_run('check_updates', '--dpkg-status', $st_full, '--apt-lists', $dir, '--refresh', '-t', '4',
                     { env => { APT_CONFIG => "$T/apt-hang.conf" }, timeout => 20 });
     check_plugin_output($r, '--refresh against a silent server');
@@ -417,9 +444,9 @@ SKIP: {
     is($r->{p}{perf}{available_upgrades}{value}, 5, 'and still counts from the lists it has');
     is($r->{exit}, 2, 'the security update still wins over the UNKNOWN refresh');
     $silent->stop;
-    # no leftover apt-get or method from that run
-    my $left = `ps -eo pid,args | grep -E '[a]pt-get update|[/]usr/lib/apt/methods/http' | grep -F '$T'`;
-    is($left, '', 'no apt process left behind');
+    my %after = apt_procs();
+    delete @after{ keys %apt_before };
+    is(join(' ', values %after), '', 'no apt-get or download method left behind');
 
     # a failing update (a source that does not exist): UNKNOWN with apt's reason
     put("$T/sources-bad.list", "deb [trusted=yes] file:$T/no-such-repo bookworm main\n");

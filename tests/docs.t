@@ -12,6 +12,7 @@ push @programs, 'check_logins';
 push @programs, 'check_updates';
 push @programs, 'check_file';
 push @programs, 'check_netif';
+push @programs, 'check_log';
 for my $prog (@programs) {
     (my $page = $prog) =~ s/ /-/;
     my $path = "$src/docs/$page.md";

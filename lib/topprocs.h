@@ -22,6 +22,15 @@
 #include "procs.h"
 
 #define TOP_DEFAULT 5
+/* Without -n the list comes with an alert only: an OK run of check_load or
+ * check_mem then reads no process table (2-3 ms on a host with 600
+ * processes), and the alert mail still shows the culprits. An explicit -n
+ * lists on every run, as monitoring-plugins' check_load -n does. */
+#define TOP_AUTO ((unsigned)-1)
+static inline unsigned top_rows(unsigned procs, int state_is_ok)
+{
+	return procs != TOP_AUTO ? procs : state_is_ok ? 0 : TOP_DEFAULT;
+}
 #define TOP_MAX 100     /* a longer list is not evidence any more, and
                            monitoring engines cut long output at 8-64 kB */
 
@@ -79,9 +88,10 @@ void top_free(struct top *t);
 const char *top_opt(const char *arg, unsigned *n);
 
 /* The option table entry, the same wording in every plugin. */
-#define TOP_OPTION(key, what) \
+#define TOP_OPTION(key, what, dflt) \
 	{ "procs-to-show", (key), "N", \
-	  "Long output: the top N processes by " what "\n" \
-	  "(default 5, 0 for none)" }
+	  "Long output: the top N processes by " what "\n" dflt }
+#define TOP_ALWAYS "(default 5, 0 for none)"
+#define TOP_LAZY "(default: 5 when the state is not OK; a given N lists on every run; 0 for none)"
 
 #endif

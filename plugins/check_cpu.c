@@ -28,7 +28,7 @@ static const struct option_spec options[] = {
 	{ "steal-warning", OPT_STW, "RANGE", "WARNING when steal % is outside RANGE" },
 	{ "steal-critical", OPT_STC, "RANGE", "CRITICAL when steal % is outside RANGE" },
 	{ "sample", 's', "SECONDS", "Length of the sample (default 1, 0.1 to 60)" },
-	TOP_OPTION('n', "CPU use during the sample"),
+	TOP_OPTION('n', "CPU use during the sample", TOP_ALWAYS),
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -21,7 +21,7 @@ static const struct option_spec options[] = {
 	  "(one value applies to all three; \"15\" means above 15)" },
 	{ "critical", 'c', "CLOAD1,CLOAD5,CLOAD15", "CRITICAL likewise" },
 	{ "percpu", 'r', NULL, "Divide the load averages by the number of CPUs" },
-	TOP_OPTION('n', "CPU (lifetime %CPU, as ps)"),
+	TOP_OPTION('n', "CPU (lifetime %CPU, as ps)", TOP_LAZY),
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 {
 	static const char *const labels[3] = { "load1", "load5", "load15" };
 	static const char *const scaled[3] = { "scaled_load1", "scaled_load5", "scaled_load15" };
-	struct config cfg = { .procs = TOP_DEFAULT };
+	struct config cfg = { .procs = TOP_AUTO };
 	struct check c;
 	struct loadavg la;
 	struct top top;
@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	if (plugin_verbose)
 		check_long(&c, "%d CPUs online, %ld of %ld scheduling entities runnable",
 		           cpu_count(), la.running, la.total);
-	top_init(&top, TOP_CPU, cfg.procs);
+	top_init(&top, TOP_CPU, top_rows(cfg.procs, c.state == STATE_OK));
 	top_scan(&top);
 	top_long(&c, &top);
 	top_free(&top);

@@ -26,7 +26,7 @@ static const struct option_spec options[] = {
 	{ "critical", 'c', "RANGE", "CRITICAL when used % is outside RANGE" },
 	{ "available-warning", OPT_AW, "SIZE", "WARNING when available memory is below SIZE (512M, 2G, 10%)" },
 	{ "available-critical", OPT_AC, "SIZE", "CRITICAL when available memory is below SIZE" },
-	TOP_OPTION('n', "resident memory and by swap"),
+	TOP_OPTION('n', "resident memory and by swap", TOP_LAZY),
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -61,7 +61,7 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .avail_warn = -1, .avail_crit = -1, .procs = TOP_DEFAULT };
+	struct config cfg = { .avail_warn = -1, .avail_crit = -1, .procs = TOP_AUTO };
 	struct check c;
 	struct meminfo m;
 	struct top top;
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		                               .decimals = 0, .warn = items[i].w, .crit = items[i].cr,
 		                               .has_min = true, .has_max = true, .max = total });
 	memview_long(&c, &m);
-	top_init(&top, TOP_RSS | TOP_SWAP, cfg.procs);
+	top_init(&top, TOP_RSS | TOP_SWAP, top_rows(cfg.procs, c.state == STATE_OK));
 	top.swap_unused = m.swap_free >= m.swap_total;
 	top_scan(&top);
 	top_long(&c, &top);

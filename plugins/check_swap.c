@@ -34,7 +34,7 @@ static const struct option_spec options[] = {
 	{ "allswaps", 'a', NULL, "Judge every swap device (/proc/swaps) on its own too" },
 	{ "no-swap", 'n', "STATE", "State when there is no swap at all (default critical)" },
 	/* -n is monitoring-plugins' --no-swap here */
-	TOP_OPTION(OPT_PROCS, "swap use (VmSwap)"),
+	TOP_OPTION(OPT_PROCS, "swap use (VmSwap)", TOP_LAZY),
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -117,7 +117,7 @@ static void each_device(struct check *c, const struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = { .no_swap = STATE_CRITICAL, .procs = TOP_DEFAULT };
+	struct config cfg = { .no_swap = STATE_CRITICAL, .procs = TOP_AUTO };
 	struct check c;
 	struct meminfo m;
 	struct top top;
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 	                               .warn = &w, .crit = &cr, .has_min = true, .has_max = true,
 	                               .max = total });
 	memview_long(&c, &m);
-	top_init(&top, TOP_SWAP, cfg.procs);
+	top_init(&top, TOP_SWAP, top_rows(cfg.procs, c.state == STATE_OK));
 	top.swap_unused = m.swap_free >= m.swap_total;
 	top_scan(&top);
 	top_long(&c, &top);

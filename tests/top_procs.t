@@ -233,10 +233,19 @@ for my $case ([ 'check_load', [] ], [ 'check_mem', [] ], [ 'check_swap', [qw(-n 
     for my $k (sort keys %$l) {
         ok(@{ $l->{$k} } <= 3, "$prog $opt 3: at most 3 rows by $k");
     }
-    my $dflt = run($prog, @$extra);
+    # without -n: check_cpu lists always; check_load/mem/swap only with an alert
+    my @alert = $prog eq 'check_swap' ? () : ('-c', '@0:1e9' =~ s/1e9/1000000000/r);
+    @alert = ('-n', 'critical') if $prog eq 'check_swap';  # no swap here: CRITICAL
+    my $dflt = run($prog, @$extra, $prog eq 'check_cpu' ? () : @alert);
     my $ld = lists($dflt);
     ok(!grep({ @$_ > 5 } values %$ld), "$prog: at most 5 rows by default");
-    like($dflt->{out}, qr/^Top 5 processes by /m, "$prog: the default is 5");
+    like($dflt->{out}, qr/^Top 5 processes by /m, "$prog: the default is 5 (with an alert)")
+        or diag($dflt->{out});
+    if ($prog ne 'check_cpu') {
+        my $ok = run($prog, @$extra);
+        unlike($ok->{out}, qr/^Top |^\s+PID USER/m, "$prog: an OK run without -n reads and lists no processes")
+            if $ok->{exit} == 0;
+    }
     is_deeply($none->{p}{perf_order}, $dflt->{p}{perf_order}, "$prog: same perfdata labels with and without lists");
     (my $s1 = $none->{p}{summary}) =~ s/[\d.]+/N/g;
     (my $s2 = $dflt->{p}{summary}) =~ s/[\d.]+/N/g;
@@ -349,7 +358,7 @@ my $root_noswap = fake_proc(%files, meminfo => $meminfo_noswap);
     is_deeply([ map { $_->{value} } @$swap ], [ 900, 300, 50 ], 'check_swap: VmSwap in KiB');
     like($r->{out}, qr/^\s+300 4242424\s+50\.0 KiB evil\?name\xc2\xa6x$/m, 'check_swap: a newline or | in a name stays on its row');
     unlike($r->{out}, qr/^name/m, 'check_swap: no forged line');
-    my $none = plugin_run('check_swap', { env => { MAMORI_PROC_ROOT => $root_noswap } });
+    my $none = plugin_run('check_swap', '--procs-to-show', '5', { env => { MAMORI_PROC_ROOT => $root_noswap } });
     like($none->{out}, qr/^Top 5 processes by swap use \(VmSwap\):\n  none: no swap is in use$/m,
          'check_swap: no swap in use, no list');
 }
@@ -391,11 +400,11 @@ my $root_noswap = fake_proc(%files, meminfo => $meminfo_noswap);
     is_deeply({ map { $_->{pid} => $_->{value} + 0 } @$cpu }, \%want, 'check_load: %CPU as ps truncates it');
     my ($kw) = grep { $_->{pid} == 800 } @$cpu;
     is($kw && $kw->{user}, '?', 'check_load: a row without a status file has no user');
-    my $empty = plugin_run('check_load', { env => { MAMORI_PROC_ROOT => fake_proc(loadavg => "0.1 0.1 0.1 1/1 1\n",
+    my $empty = plugin_run('check_load', '-n', '5', { env => { MAMORI_PROC_ROOT => fake_proc(loadavg => "0.1 0.1 0.1 1/1 1\n",
                                                                                     uptime => "5.0 5.0\n") } });
     is($empty->{exit}, 0, 'check_load: an empty table is fine');
     like($empty->{out}, qr/^  none used CPU time$/m, 'check_load: ... and says so');
-    my $noup = plugin_run('check_load', { env => { MAMORI_PROC_ROOT => fake_proc(loadavg => "0.1 0.1 0.1 1/1 1\n") } });
+    my $noup = plugin_run('check_load', '-n', '5', { env => { MAMORI_PROC_ROOT => fake_proc(loadavg => "0.1 0.1 0.1 1/1 1\n") } });
     is($noup->{exit}, 0, 'check_load: no uptime file: the check still answers');
     like($noup->{out}, qr/^Top processes: cannot read \S+\/uptime: /m, 'check_load: ... and says why the list is missing');
 }

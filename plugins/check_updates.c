@@ -2,7 +2,6 @@
  * dpkg's status and apt's lists instead of running apt-get (check_apt runs
  * `apt-get -s upgrade`, which takes apt's lock and a second or more). The
  * status line and perfdata are check_apt's. */
-#include <errno.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -44,6 +44,11 @@ const struct triage_item triage_items[] = {
 	  "run `who` and `last`: who is logged in from where; unknown users or sources -> treat as an intrusion, report at once",
 	  "who / last コマンドでログイン中のユーザと接続元を確認、不審なログインは直ちにお客様へ連絡" },
 
+	/* runbook 004: vulnerability notices */
+	{ "updates", "004 vulnerabilities", SCOPE_LOCAL, "check_updates", { 0 }, { "/usr/bin/dpkg" },
+	  "tell the customer which security updates are pending; apply them (`apt-get upgrade`) in an agreed window",
+	  "未適用のセキュリティ更新をお客様へ連絡し、合意した作業時間帯に適用 (# apt-get upgrade)" },
+
 	/* runbook 000: port alerts, the `netstat -nltup` step */
 	{ "port 22", "000 5.1", SCOPE_LOCAL, "check_listen", { "-p", "22", "-o" }, { SSHD },
 	  "if ssh login fails: log in from the IPMI console, `systemctl restart sshd` (/etc/init.d/sshd restart), " RECHECK_EN "; IPMI unreachable -> on-site",

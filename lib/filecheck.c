@@ -453,28 +453,29 @@ enum fc_rc fc_baseline_open(struct fc_baseline *b, const char *path)
 	return rc;
 }
 
-size_t fc_baseline_compare(const struct fc_record *rec, const struct fc_facts *f, unsigned ignore,
-                           struct fc_diff *out)
+size_t fc_compare(const struct fc_record *want, const struct fc_facts *f, unsigned fields, struct fc_diff *out)
 {
 	size_t n = 0;
 	unsigned mode = f->st.st_mode & 07777;
+#define HAS(fld) (fields & 1u << (fld))
 #define DIFF(fld, w, nw, wt, nt) \
 	(out[n++] = (struct fc_diff){ .field = (fld), .was = (w), .now = (nw), .was_text = (wt), .now_text = (nt) })
-	if (rec->type != f->type) {
-		DIFF(FC_TYPE, (unsigned char)rec->type, (unsigned char)f->type, NULL, NULL);
+	if (HAS(FC_TYPE) && want->type != f->type) {
+		DIFF(FC_TYPE, (unsigned char)want->type, (unsigned char)f->type, NULL, NULL);
 		return n;
 	}
-	if (f->type == 'l' && strcmp(rec->target, f->target) != 0)
-		DIFF(FC_TARGET, 0, 0, rec->target, f->target);
-	if (!(ignore & 1u << FC_MODE) && rec->mode != mode)
-		DIFF(FC_MODE, rec->mode, mode, NULL, NULL);
-	if (!(ignore & 1u << FC_OWNER) && rec->uid != f->st.st_uid)
-		DIFF(FC_OWNER, rec->uid, f->st.st_uid, NULL, NULL);
-	if (!(ignore & 1u << FC_GROUP) && rec->gid != f->st.st_gid)
-		DIFF(FC_GROUP, rec->gid, f->st.st_gid, NULL, NULL);
-	if (!(ignore & 1u << FC_CONTENT) && f->type == 'f' && f->algo && strcmp(rec->digest, f->digest) != 0)
-		DIFF(FC_CONTENT, rec->size, (unsigned long long)f->st.st_size, rec->digest, f->digest);
+	if (HAS(FC_TARGET) && f->type == 'l' && want->target && strcmp(want->target, f->target) != 0)
+		DIFF(FC_TARGET, 0, 0, want->target, f->target);
+	if (HAS(FC_MODE) && want->mode != mode)
+		DIFF(FC_MODE, want->mode, mode, NULL, NULL);
+	if (HAS(FC_OWNER) && want->uid != f->st.st_uid)
+		DIFF(FC_OWNER, want->uid, f->st.st_uid, NULL, NULL);
+	if (HAS(FC_GROUP) && want->gid != f->st.st_gid)
+		DIFF(FC_GROUP, want->gid, f->st.st_gid, NULL, NULL);
+	if (HAS(FC_CONTENT) && f->type == 'f' && f->algo && strcmp(want->digest, f->digest) != 0)
+		DIFF(FC_CONTENT, want->size, (unsigned long long)f->st.st_size, want->digest, f->digest);
 #undef DIFF
+#undef HAS
 	return n;
 }
 

@@ -50,7 +50,7 @@ struct fc_facts {
 	char detail[256];                   /* why, for FC_STAT_FAIL and FC_READ_FAIL */
 };
 
-/* What a baseline holds. */
+/* What a baseline holds: what a path is expected to be. */
 struct fc_record {
 	char type;
 	const struct fc_algo *algo;         /* a file's digest's */
@@ -68,8 +68,9 @@ struct fc_baseline {
 	char detail[PATH_MAX + 128];        /* FC_STATE_FAIL: why */
 };
 
-/* The fields a baseline compares, in the order differences are listed. */
+/* The fields fc_compare() compares, in the order differences are listed. */
 enum fc_field { FC_TYPE, FC_TARGET, FC_MODE, FC_OWNER, FC_GROUP, FC_CONTENT, FC_NFIELDS };
+enum { FC_ALL = (1u << FC_NFIELDS) - 1 };
 
 struct fc_diff {
 	enum fc_field field;
@@ -107,12 +108,12 @@ void fc_measure_end(void);
 /* Locks and reads the baseline of path. Returns FC_BASE_NONE, FC_BASE_FOUND,
  * FC_BASE_CORRUPT, FC_BASE_FOREIGN or FC_STATE_FAIL; close it in every case. */
 enum fc_rc fc_baseline_open(struct fc_baseline *b, const char *path);
-/* The differences of f from the recorded rec, at most FC_NFIELDS, in
- * enum fc_field order, skipping the fields in ignore (bits 1u << field).
- * A different type is the only difference listed: nothing else compares
- * across types. The texts point into rec and f. */
-size_t fc_baseline_compare(const struct fc_record *rec, const struct fc_facts *f, unsigned ignore,
-                           struct fc_diff *out);
+/* The differences of f from want, for the fields in the bits 1u << field
+ * of fields, at most FC_NFIELDS, in enum fc_field order. A different type
+ * is the only difference listed: nothing else compares across types. The
+ * texts point into want and f. A baseline's record is one want; options
+ * (--mode, --uid, --gid) make another. */
+size_t fc_compare(const struct fc_record *want, const struct fc_facts *f, unsigned fields, struct fc_diff *out);
 /* Records f (with its digest for a regular file) as the baseline: NULL or a reason. */
 const char *fc_baseline_write(struct fc_baseline *b, const struct fc_facts *f);
 void fc_baseline_close(struct fc_baseline *b);

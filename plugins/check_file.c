@@ -6,15 +6,14 @@
  *
  * main(): options -> per file: fc_measure() (lib/filecheck.c) and the
  * baseline's differences -> judge -> print. */
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-#include <grp.h>
-#include <pwd.h>
 
 #include "buf.h"
 #include "filecheck.h"
@@ -94,7 +93,6 @@ static const struct program prog = {
 	.timeout = 30,
 	.timeout_state = STATE_UNKNOWN,
 };
-
 
 /* ---- options ---------------------------------------------------------- */
 
@@ -185,47 +183,21 @@ struct report {
 	char digest[2 * FC_DIGEST_MAX + 1];
 };
 
-static void vadd(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-static void vadd(struct buf *b, const char *fmt, va_list ap)
+enum { NOTE = -1 };  /* for add(): not a problem */
+
+/* Adds to what is wrong, raising the state to s, or with NOTE to what is right. */
+static void add(struct report *r, int s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(struct report *r, int s, const char *fmt, ...)
 {
+	struct buf *b = s == NOTE ? &r->notes : &r->bad;
+	va_list ap;
 	if (b->len)
 		buf_puts(b, ", ");
+	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
-}
-
-static void problem(struct report *r, enum state s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void problem(struct report *r, enum state s, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vadd(&r->bad, fmt, ap);
 	va_end(ap);
-	r->state = state_worst(r->state, s);
-}
-
-static void note(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct report *r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vadd(&r->notes, fmt, ap);
-	va_end(ap);
-}
-
-/* A difference from the baseline: a problem, or what --update-baseline accepted. */
-static void changed(struct report *r, const struct config *cfg, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void changed(struct report *r, const struct config *cfg, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (cfg->update) {
-		vadd(&r->notes, fmt, ap);
-	} else {
-		vadd(&r->bad, fmt, ap);
-		r->state = state_worst(r->state, cfg->change);
-	}
-	va_end(ap);
+	if (s != NOTE)
+		r->state = state_worst(r->state, (enum state)s);
 }
 
 /* A path as the output shows it: no control characters, at most 120 bytes. */
@@ -294,80 +266,89 @@ static void describe(const struct fc_facts *f, bool follow, double age, struct r
 
 /* ---- judging ---------------------------------------------------------- */
 
-static void judge_explicit(const struct config *cfg, const struct target *t, const struct fc_facts *f,
-                           struct report *r)
-{
-	char a[64], b[64];
-	unsigned mode = f->st.st_mode & 07777;
-	bool link_only = f->is_link && !cfg->follow;
-	/* a symlink's own mode is always 0777: asking for a mode or content of a
-	 * path that is now a link means something was swapped */
-	if (link_only && (cfg->has_mode || t->expect))
-		problem(r, cfg->change, "is a symlink to %s (not followed; --follow checks the target)",
-		        shown(f->target));
-	else if (cfg->has_mode && mode != cfg->mode)
-		problem(r, cfg->change, "mode %04o -> %04o", cfg->mode, mode);
-	if (cfg->has_uid && f->st.st_uid != cfg->uid)
-		problem(r, cfg->change, "owner %s -> %s", id_name(true, cfg->uid, a, sizeof a),
-		        id_name(true, f->st.st_uid, b, sizeof b));
-	if (cfg->has_gid && f->st.st_gid != cfg->gid)
-		problem(r, cfg->change, "group %s -> %s", id_name(false, cfg->gid, a, sizeof a),
-		        id_name(false, f->st.st_gid, b, sizeof b));
-	if (!t->expect || link_only)
-		return;
-	if (f->type != 'f')
-		problem(r, cfg->change, "is a %s, not a file with a checksum", fc_type_name(f->type));
-	else if (f->algo && strcmp(f->digest, t->expect) != 0)
-		problem(r, cfg->change, "%s differs (expected %.12s..., now %.12s...)", t->expect_algo->name,
-		        t->expect, f->digest);
-	else if (f->algo)
-		note(r, "%s matches", t->expect_algo->name);
-}
-
-/* The baseline's differences in words; a (the digest's algorithm) names the content. */
-static void judge_baseline(const struct config *cfg, const struct fc_record *b, const struct fc_facts *f,
-                           const struct fc_algo *a, struct report *r)
+/* Each difference of f from want, in words. a: the digest's algorithm. */
+static size_t say_diffs(struct report *r, int s, const struct fc_record *want, const struct fc_facts *f,
+                        unsigned fields, const struct fc_algo *a)
 {
 	struct fc_diff diffs[FC_NFIELDS];
-	unsigned ignore = (cfg->has_mode ? 1u << FC_MODE : 0) | (cfg->has_uid ? 1u << FC_OWNER : 0) |
-	                  (cfg->has_gid ? 1u << FC_GROUP : 0);  /* judged against the option instead */
-	size_t n = fc_baseline_compare(b, f, ignore, diffs);
-	char x[64], y[64];
+	size_t n = fc_compare(want, f, fields, diffs);
 	for (size_t i = 0; i < n; i++) {
 		const struct fc_diff *d = &diffs[i];
+		bool user = d->field == FC_OWNER;
+		char x[64], y[64];
 		switch (d->field) {
 		case FC_TYPE:
-			changed(r, cfg, "type %s -> %s", fc_type_name((char)d->was), fc_type_name((char)d->now));
-			return;
+			add(r, s, "type %s -> %s", fc_type_name((char)d->was), fc_type_name((char)d->now));
+			break;
 		case FC_TARGET:
-			changed(r, cfg, "symlink target %s -> %s", shown(d->was_text), shown(d->now_text));
+			add(r, s, "symlink target %s -> %s", shown(d->was_text), shown(d->now_text));
 			break;
 		case FC_MODE:
-			changed(r, cfg, "mode %04o -> %04o", (unsigned)d->was, (unsigned)d->now);
+			add(r, s, "mode %04o -> %04o", (unsigned)d->was, (unsigned)d->now);
 			break;
 		case FC_OWNER:
 		case FC_GROUP:
-			changed(r, cfg, "%s %s -> %s", d->field == FC_OWNER ? "owner" : "group",
-			        id_name(d->field == FC_OWNER, d->was, x, sizeof x), id_name(d->field == FC_OWNER, d->now, y, sizeof y));
+			add(r, s, "%s %s -> %s", user ? "owner" : "group", id_name(user, d->was, x, sizeof x),
+			    id_name(user, d->now, y, sizeof y));
 			break;
 		case FC_CONTENT:
 			if (d->was != d->now)
-				changed(r, cfg, "%s changed (was %.12s..., now %.12s...; size %llu -> %llu B)", a->name,
-				        d->was_text, d->now_text, d->was, d->now);
+				add(r, s, "%s changed (was %.12s..., now %.12s...; size %llu -> %llu B)", a->name,
+				    d->was_text, d->now_text, d->was, d->now);
 			else
-				changed(r, cfg, "%s changed (was %.12s..., now %.12s...)", a->name, d->was_text, d->now_text);
+				add(r, s, "%s changed (was %.12s..., now %.12s...)", a->name, d->was_text, d->now_text);
 			break;
 		case FC_NFIELDS:
 			break;
 		}
 	}
+	return n;
+}
+
+/* The fields --mode, --uid and --gid set: judged against them, not the baseline. */
+static unsigned explicit_fields(const struct config *cfg)
+{
+	return (cfg->has_mode ? 1u << FC_MODE : 0) | (cfg->has_uid ? 1u << FC_OWNER : 0) |
+	       (cfg->has_gid ? 1u << FC_GROUP : 0);
+}
+
+static void judge_explicit(const struct config *cfg, const struct target *t, const struct fc_facts *f,
+                           const struct fc_algo *a, struct report *r)
+{
+	struct fc_record want = { .mode = cfg->mode, .uid = cfg->uid, .gid = cfg->gid };
+	unsigned fields = explicit_fields(cfg);
+	bool link_only = f->is_link && !cfg->follow;
+	/* a symlink's own mode is always 0777: asking for a mode or content of a
+	 * path that is now a link means something was swapped */
+	if (link_only && (cfg->has_mode || t->expect)) {
+		add(r, cfg->change, "is a symlink to %s (not followed; --follow checks the target)", shown(f->target));
+		fields &= ~(1u << FC_MODE);
+	}
+	say_diffs(r, cfg->change, &want, f, fields, a);
+	if (!t->expect || link_only)
+		return;
+	if (f->type != 'f')
+		add(r, cfg->change, "is a %s, not a file with a checksum", fc_type_name(f->type));
+	else if (f->algo && strcmp(f->digest, t->expect) != 0)
+		add(r, cfg->change, "%s differs (expected %.12s..., now %.12s...)", a->name, t->expect, f->digest);
+	else if (f->algo)
+		add(r, NOTE, "%s matches", a->name);
+}
+
+/* A difference from the baseline is a problem, or what --update-baseline accepted. */
+static void judge_baseline(const struct config *cfg, const struct fc_record *b, const struct fc_facts *f,
+                           const struct fc_algo *a, struct report *r)
+{
+	size_t n = say_diffs(r, cfg->update ? NOTE : (int)cfg->change, b, f, FC_ALL & ~explicit_fields(cfg), a);
+	if (b->type != f->type)
+		return;
 	if (!n && !cfg->update)
-		note(r, "%s as in the baseline", f->type == 'f' ? a->name : "type, mode and owner");
+		add(r, NOTE, "%s as in the baseline", f->type == 'f' ? a->name : "type, mode and owner");
 	if (plugin_verbose) {
 		char when[64];
 		time_t rec = (time_t)b->recorded;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %z", localtime(&rec));
-		note(r, "baseline of %s", when);
+		add(r, NOTE, "baseline of %s", when);
 	}
 }
 
@@ -384,23 +365,23 @@ static int baseline_load(const struct config *cfg, const char *path, struct fc_b
 		break;
 	case FC_BASE_CORRUPT:
 		if (!cfg->update)
-			problem(r, STATE_UNKNOWN, "baseline %s is corrupt (--update-baseline records a new one)",
-			        shown(b->sf.path));
+			add(r, STATE_UNKNOWN, "baseline %s is corrupt (--update-baseline records a new one)",
+			    shown(b->sf.path));
 		return cfg->update ? 0 : -1;
 	case FC_BASE_FOREIGN:
 		if (!cfg->update)
-			problem(r, STATE_UNKNOWN, "baseline %s belongs to %s (--update-baseline records a new one)",
-			        shown(b->sf.path), shown(b->rec.path));
+			add(r, STATE_UNKNOWN, "baseline %s belongs to %s (--update-baseline records a new one)",
+			    shown(b->sf.path), shown(b->rec.path));
 		return cfg->update ? 0 : -1;
 	default:
-		problem(r, STATE_UNKNOWN, "baseline: %s", b->detail);
+		add(r, STATE_UNKNOWN, "baseline: %s", b->detail);
 		return -1;
 	}
 	if (!*a && b->rec.algo) {
 		*a = b->rec.algo;
 	} else if (*a && b->rec.algo && *a != b->rec.algo && !cfg->update) {
-		problem(r, STATE_UNKNOWN, "baseline holds %s, not %s (--update-baseline records a new one)",
-		        b->rec.algo->name, (*a)->name);
+		add(r, STATE_UNKNOWN, "baseline holds %s, not %s (--update-baseline records a new one)",
+		    b->rec.algo->name, (*a)->name);
 		return -1;
 	}
 	return 1;
@@ -411,11 +392,11 @@ static void check_absent(const struct config *cfg, const struct target *t, struc
 	struct fc_facts f;
 	enum fc_rc rc = fc_measure(t->path, false, NULL, &f);
 	if (rc == FC_OK)
-		problem(r, cfg->missing, "exists (should be absent): %s", fc_type_name(f.type));
+		add(r, cfg->missing, "exists (should be absent): %s", fc_type_name(f.type));
 	else if (rc == FC_MISSING)
-		note(r, "absent, as required");
+		add(r, NOTE, "absent, as required");
 	else
-		problem(r, STATE_UNKNOWN, "cannot stat: %s", f.detail);
+		add(r, STATE_UNKNOWN, "cannot stat: %s", f.detail);
 	fc_facts_free(&f);
 }
 
@@ -431,12 +412,12 @@ static void check_one(const struct config *cfg, const struct target *t, struct c
 	switch (fc_measure(t->path, cfg->follow, t->expect || (cfg->baseline && have >= 0) ? a : NULL, &f)) {
 	case FC_MISSING:
 		if (f.is_link)
-			problem(r, cfg->missing, "missing (dangling symlink to %s)", shown(f.target));
+			add(r, cfg->missing, "missing (dangling symlink to %s)", shown(f.target));
 		else
-			problem(r, cfg->missing, "missing");
+			add(r, cfg->missing, "missing");
 		goto out;
 	case FC_STAT_FAIL:
-		problem(r, STATE_UNKNOWN, "cannot stat: %s", f.detail);
+		add(r, STATE_UNKNOWN, "cannot stat: %s", f.detail);
 		goto out;
 	case FC_TIMEOUT: {
 		char d[32], s[32];
@@ -446,7 +427,7 @@ static void check_one(const struct config *cfg, const struct target *t, struct c
 		           shown(t->path), a->name, timeout_seconds(), d, s);
 	}
 	case FC_READ_FAIL:
-		problem(r, STATE_UNKNOWN, "cannot read: %s", f.detail);
+		add(r, STATE_UNKNOWN, "cannot read: %s", f.detail);
 		break;
 	default:
 		break;
@@ -458,29 +439,29 @@ static void check_one(const struct config *cfg, const struct target *t, struct c
 		r->algo = f.algo;
 		memcpy(r->digest, f.digest, sizeof r->digest);
 	}
-	judge_explicit(cfg, t, &f, r);
+	judge_explicit(cfg, t, &f, a, r);
 	if (have > 0)
 		judge_baseline(cfg, &b.rec, &f, a, r);
 	if (have >= 0 && cfg->baseline && (f.type != 'f' || f.algo) && (have == 0 || cfg->update)) {
 		const char *err = fc_baseline_write(&b, &f);
 		if (err)
-			problem(r, STATE_UNKNOWN, "baseline: %s", err);
+			add(r, STATE_UNKNOWN, "baseline: %s", err);
 		else if (f.algo)
-			note(r, "baseline %s (%s %.12s...)", have ? "updated" : "recorded", a->name, f.digest);
+			add(r, NOTE, "baseline %s (%s %.12s...)", have ? "updated" : "recorded", a->name, f.digest);
 		else
-			note(r, "baseline %s (%s)", have ? "updated" : "recorded", fc_type_name(f.type));
+			add(r, NOTE, "baseline %s (%s)", have ? "updated" : "recorded", fc_type_name(f.type));
 	}
 
 	char ago[64];
 	human_age(age, ago, sizeof ago);
 	enum state s = range_judge(age, &cfg->age_w, &cfg->age_c);
 	if (s != STATE_OK)
-		problem(r, s, "modified %s (%s %s)", ago, s == STATE_CRITICAL ? "-c" : "-w",
-		        s == STATE_CRITICAL ? cfg->age_c_arg : cfg->age_w_arg);
+		add(r, s, "modified %s (%s %s)", ago, s == STATE_CRITICAL ? "-c" : "-w",
+		    s == STATE_CRITICAL ? cfg->age_c_arg : cfg->age_w_arg);
 	s = range_judge((double)f.st.st_size, &cfg->size_w, &cfg->size_c);
 	if (s != STATE_OK)
-		problem(r, s, "size %lld B (%s %s)", (long long)f.st.st_size, s == STATE_CRITICAL ? "-C" : "-W",
-		        s == STATE_CRITICAL ? cfg->size_c_arg : cfg->size_w_arg);
+		add(r, s, "size %lld B (%s %s)", (long long)f.st.st_size, s == STATE_CRITICAL ? "-C" : "-W",
+		    s == STATE_CRITICAL ? cfg->size_c_arg : cfg->size_w_arg);
 
 	struct buf label = BUF_INIT;
 	const char *names[2] = { "age", "size" };

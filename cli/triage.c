@@ -89,12 +89,13 @@ static bool in_list(const char *list, const char *name)
 	return false;
 }
 
+/* A program (daemon) or file (log) the item is about exists here. */
 static bool installed(const struct triage_item *it)
 {
 	if (!it->needs[0])
 		return true;
 	for (size_t i = 0; i < 8 && it->needs[i]; i++)
-		if (access(it->needs[i], X_OK) == 0)
+		if (access(it->needs[i], F_OK) == 0)
 			return true;
 	return false;
 }

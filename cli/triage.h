@@ -16,8 +16,8 @@ struct triage_item {
 	enum triage_scope scope;
 	const char *plugin;         /* program in the plugin directory */
 	const char *args[16];       /* "$HOST" is replaced by the host; NULL ends */
-	/* Run only when one of these programs is installed here (a daemon the
-	 * runbook restarts); empty: always. --all runs it regardless. */
+	/* Run only when one of these exists here (the daemon the runbook
+	 * restarts, the log it reads); empty: always. --all runs it regardless. */
 	const char *needs[8];
 	const char *next_en;        /* the runbook's next step, for a non-OK state */
 	const char *next_ja;

@@ -44,6 +44,20 @@ const struct triage_item triage_items[] = {
 	  "run `who` and `last`: who is logged in from where; unknown users or sources -> treat as an intrusion, report at once",
 	  "who / last コマンドでログイン中のユーザと接続元を確認、不審なログインは直ちにお客様へ連絡" },
 
+	/* runbook 002: keyword classes in the system logs, read whole (-O keeps
+	 * triage's position apart from the engine's checks of the same files) */
+	{ "log syslog", "002 logs", SCOPE_LOCAL, "check_log",
+	  { "-F", "/var/log/syslog", "--class", "all", "--from-start", "-O", "triage", "-w", "100", "-c", "1000" },
+	  { "/var/log/syslog" },
+	  "read the matched lines (`mamori triage -v`); errors and refused/denied lines name the failing service",
+	  "一致した行を確認 (mamori triage -v)、エラー・拒否の行から障害サービスを特定" },
+	{ "log auth", "002 logs", SCOPE_LOCAL, "check_log",
+	  { "-F", "/var/log/auth.log", "--class", "auth,dictionary,access,passwd", "--from-start", "-O", "triage",
+	    "-w", "20", "-c", "200" },
+	  { "/var/log/auth.log" },
+	  "many authentication failures: a dictionary attack? check `lastb`, the sources, and fail2ban",
+	  "認証失敗が多数: 辞書攻撃の可能性。lastb で接続元を確認し fail2ban の動作を確認" },
+
 	/* runbook 004: vulnerability notices */
 	{ "updates", "004 vulnerabilities", SCOPE_LOCAL, "check_updates", { 0 }, { "/usr/bin/dpkg" },
 	  "tell the customer which security updates are pending; apply them (`apt-get upgrade`) in an agreed window",

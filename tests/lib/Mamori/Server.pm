@@ -13,7 +13,7 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 use Test::More;
 
-our @EXPORT_OK = qw(free_port wait_port need_binary);
+our @EXPORT_OK = qw(free_port free_ports wait_port need_binary write_file);
 
 # A port nothing listens on now (bound and released; tests are serial per file).
 sub free_port {
@@ -54,7 +54,37 @@ sub new {
 }
 
 sub dir { $_[0]{dir} }
-sub port { $_[0]{port} }
+# port(), or port(NAME) of a server with several (smtp, submission, ...)
+sub port {
+    my ($self, $name) = @_;
+    return $self->{port} unless defined $name;
+    return $self->{ports}{$name}
+        // die "$self->{name} has no port '$name' (" . join(', ', sort keys %{ $self->{ports} // {} }) . ")";
+}
+
+# N distinct free ports: all bound at once, so none is handed out twice.
+sub free_ports {
+    my ($n) = @_;
+    my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1)
+                  or die "free port: $!" } 1 .. $n;
+    return map { $_->sockport } @s;
+}
+
+sub write_file { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
+
+# A self-signed certificate for localhost and 127.0.0.1 in the server's
+# dir, unless the caller gave one (cert => PEM, key => PEM, e.g. from
+# Mamori::Certs).
+sub _cert {
+    my ($self) = @_;
+    return if $self->{cert};
+    my $d = $self->{dir};
+    system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+           . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
+           . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
+        or $self->fail_start('openssl req failed');
+    @$self{qw(cert key)} = ("$d/cert.pem", "$d/key.pem");
+}
 
 # Start argv; with pidfile the program daemonizes and we read the pid from it,
 # else it runs in the foreground as our child. Waits for the port.

@@ -15,7 +15,7 @@ package Mamori::Server::Dovecot;
 use strict;
 use warnings;
 use parent 'Mamori::Server';
-use Mamori::Server qw(need_binary);
+use Mamori::Server qw(free_ports need_binary write_file);
 use IO::Socket::INET;
 use Time::HiRes ();
 
@@ -29,7 +29,7 @@ sub new {
     $self->{protocols} //= [qw(imap pop3)];
     my %p = map { $_ => 1 } @{ $self->{protocols} };
     $self->{ports} = {};
-    my @free = _free_ports(4);
+    my @free = free_ports(4);
     for my $n (($p{imap} ? qw(imap imaps) : ()), ($p{pop3} ? qw(pop3 pop3s) : ())) {
         $self->{ports}{$n} = $o{"${n}_port"} // shift @free;
     }
@@ -53,8 +53,8 @@ sub start {
         chown $uid, $gid, $m;
     }
     $self->add_message(subject => "test message $_") for 1 .. ($self->{messages} // 0);
-    _write("$d/passwd", "$USER:{PLAIN}$PASSWORD:${uid}:${gid}::$self->{home}\n");
-    _cert($self);
+    write_file("$d/passwd", "$USER:{PLAIN}$PASSWORD:${uid}:${gid}::$self->{home}\n");
+    $self->_cert;
 
     my %ports = %{ $self->{ports} };
     my $listeners = '';
@@ -82,7 +82,7 @@ service auth {
 }
 EOF
     my $protocols = @{ $self->{protocols} } ? "@{ $self->{protocols} }" : 'none';
-    _write("$d/dovecot.conf", <<"EOF" . $listeners . $auth . ($self->{config} // ''));
+    write_file("$d/dovecot.conf", <<"EOF" . $listeners . $auth . ($self->{config} // ''));
 base_dir = $d/run
 state_dir = $d/state
 log_path = $d/dovecot.log
@@ -136,42 +136,16 @@ sub add_message {
     my ($self, %m) = @_;
     my $name = sprintf '%d.M%dP%d.mamori', time, ++$seq, $$;
     my $file = "$self->{home}/Maildir/new/$name";
-    _write($file, "From: sender\@localhost\r\nTo: $USER\@localhost\r\nSubject: " . ($m{subject} // 'test')
+    write_file($file, "From: sender\@localhost\r\nTo: $USER\@localhost\r\nSubject: " . ($m{subject} // 'test')
                   . "\r\nDate: Thu, 1 Jan 2026 00:00:00 +0000\r\n\r\n" . ($m{body} // "hello\r\n"));
     my ($uid, $gid) = (getpwnam('nobody'))[2, 3];
     chown $uid, $gid, $file;
     return $file;
 }
 
-# A self-signed certificate for localhost and 127.0.0.1, unless the caller
-# gave one (cert => PEM, key => PEM, e.g. from Mamori::Certs).
-sub _cert {
-    my ($self) = @_;
-    return if $self->{cert};
-    my $d = $self->{dir};
-    system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
-           . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-           . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
-        or $self->fail_start('openssl req failed');
-    @$self{qw(cert key)} = ("$d/cert.pem", "$d/key.pem");
-}
 
-# N distinct free ports: all bound at once, so none is handed out twice.
-sub _free_ports {
-    my ($n) = @_;
-    my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1)
-                  or die "free port: $!" } 1 .. $n;
-    return map { $_->sockport } @s;
-}
 
-sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
 
-sub port {
-    my ($self, $name) = @_;
-    return $self->{port} unless defined $name;
-    return $self->{ports}{$name} // die "dovecot has no port '$name' (" . join(', ', sort keys %{ $self->{ports} }) . ")";
-}
-sub pid { $_[0]{pid} }
 sub user { $USER }
 sub password { $PASSWORD }
 sub cert { $_[0]{cert} }

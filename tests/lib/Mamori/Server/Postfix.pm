@@ -16,7 +16,7 @@ package Mamori::Server::Postfix;
 use strict;
 use warnings;
 use parent 'Mamori::Server';
-use Mamori::Server qw(need_binary);
+use Mamori::Server qw(free_ports need_binary write_file);
 use IO::Socket::INET;
 use Time::HiRes ();
 use POSIX ();
@@ -28,7 +28,7 @@ sub new {
     my ($class, %o) = @_;
     my $self = Mamori::Server::new($class, name => 'postfix', %o);
     $self->{owner} = $$;
-    my @free = _free_ports(4);
+    my @free = free_ports(4);
     $self->{port} //= $free[0];
     $self->{ports} = { smtp => $self->{port}, submission => $o{submission_port} // $free[1],
                        smtps => $o{smtps_port} // $free[2] };
@@ -48,7 +48,7 @@ sub start {
     mkdir "$d/$_", 0755 for qw(etc queue data);
     # the master takes its lock in data_directory after dropping to mail_owner
     chown scalar(getpwnam('postfix')), -1, "$d/data";
-    _cert($self);
+    $self->_cert;
     if ($self->{auth}) {
         require Mamori::Server::Dovecot;
         $self->{dovecot} = Mamori::Server::Dovecot->new(protocols => [], auth_socket => 1)->start;
@@ -62,7 +62,7 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = ${\ $self->{dovecot}->auth_socket }
 smtpd_sasl_security_options = noanonymous
 EOF
-    _write("$d/etc/main.cf", <<"EOF" . (defined $self->{banner} ? "smtpd_banner = $self->{banner}\n" : '') . $auth . ($self->{config} // ''));
+    write_file("$d/etc/main.cf", <<"EOF" . (defined $self->{banner} ? "smtpd_banner = $self->{banner}\n" : '') . $auth . ($self->{config} // ''));
 compatibility_level = 3.6
 queue_directory = $d/queue
 data_directory = $d/data
@@ -145,7 +145,7 @@ sub _master_cf {
   -o smtpd_tls_wrappermode=yes
   -o smtpd_tls_security_level=encrypt
 EOF
-    _write("$self->{dir}/etc/master.cf", $out);
+    write_file("$self->{dir}/etc/master.cf", $out);
 }
 
 # Put N messages into the queue with sendmail(1) and wait until the queue
@@ -190,37 +190,11 @@ sub clear_queue {
         or die 'postsuper -d ALL failed';
 }
 
-# A self-signed certificate for localhost and 127.0.0.1, unless the caller
-# gave one (cert => PEM, key => PEM, e.g. from Mamori::Certs).
-sub _cert {
-    my ($self) = @_;
-    return if $self->{cert};
-    my $d = $self->{dir};
-    system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
-           . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-           . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
-        or $self->fail_start('openssl req failed');
-    @$self{qw(cert key)} = ("$d/cert.pem", "$d/key.pem");
-}
 
-# N distinct free ports: all bound at once, so none is handed out twice.
-sub _free_ports {
-    my ($n) = @_;
-    my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1)
-                  or die "free port: $!" } 1 .. $n;
-    return map { $_->sockport } @s;
-}
 
-sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
 
-sub port {
-    my ($self, $name) = @_;
-    return $self->{port} unless defined $name;
-    return $self->{ports}{$name} // die "postfix has no port '$name' (smtp, submission, smtps)";
-}
 sub config_dir { "$_[0]{dir}/etc" }
 sub queue_dir { "$_[0]{dir}/queue" }
-sub pid { $_[0]{pid} }
 sub cert { $_[0]{cert} }
 sub user { $_[0]{dovecot} ? $_[0]{dovecot}->user : undef }
 sub password { $_[0]{dovecot} ? $_[0]{dovecot}->password : undef }

@@ -11,7 +11,7 @@ package Mamori::Server::Sshd;
 use strict;
 use warnings;
 use parent 'Mamori::Server';
-use Mamori::Server qw(free_port need_binary);
+use Mamori::Server qw(free_port free_ports need_binary write_file);
 use IO::Socket::IP;
 
 my $SSHD = '/usr/sbin/sshd';
@@ -42,7 +42,7 @@ sub start {
     $self->{ipv6} = $ipv6 ? 1 : 0;
     my $listen = "ListenAddress 127.0.0.1:$self->{port}\n";
     $listen .= "ListenAddress [::1]:$self->{port}\n" if $ipv6;
-    _write("$d/sshd_config", <<"EOF" . ($self->{banner_extra} ? "VersionAddendum $self->{banner_extra}\n" : '') . ($self->{config} // ''));
+    write_file("$d/sshd_config", <<"EOF" . ($self->{banner_extra} ? "VersionAddendum $self->{banner_extra}\n" : '') . ($self->{config} // ''));
 $listen
 HostKey $d/ssh_host_ed25519_key
 HostKey $d/ssh_host_rsa_key
@@ -64,7 +64,7 @@ EOF
         push @kh, "[::1]:$self->{port} $type $key" if $ipv6;
     }
     $self->{known_hosts_line} = $kh[0];
-    _write("$d/known_hosts", join('', map { "$_\n" } @kh));
+    write_file("$d/known_hosts", join('', map { "$_\n" } @kh));
 
     $self->{argv} = [$SSHD, '-D', '-e', '-f', "$d/sshd_config"];
     $self->SUPER::start();
@@ -87,10 +87,8 @@ sub _can_bind6 {
 }
 
 sub _read { my ($f) = @_; open my $h, '<', $f or die "$f: $!"; local $/; return scalar <$h> }
-sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
-sub _copy { _write($_[1], _read($_[0])) }
+sub _copy { write_file($_[1], _read($_[0])) }
 
-sub pid { $_[0]{pid} }
 sub user { $_[0]{user} }
 sub ipv6 { $_[0]{ipv6} }
 sub client_key { "$_[0]{dir}/client_key" }

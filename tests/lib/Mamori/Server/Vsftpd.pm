@@ -15,7 +15,7 @@ package Mamori::Server::Vsftpd;
 use strict;
 use warnings;
 use parent 'Mamori::Server';
-use Mamori::Server qw(need_binary);
+use Mamori::Server qw(free_ports need_binary write_file);
 use IO::Socket::INET;
 
 my $VSFTPD = '/usr/sbin/vsftpd';
@@ -25,7 +25,7 @@ sub new {
     my ($class, %o) = @_;
     my $self = Mamori::Server::new($class, name => 'vsftpd', %o);
     $self->{owner} = $$;
-    my @free = _free_ports(2);
+    my @free = free_ports(2);
     $self->{port} //= $free[0];
     $self->{ports} = { ftp => $self->{port}, ftps => $o{ftps_port} // $free[1] };
     $self->{local_user} //= 1;
@@ -40,9 +40,9 @@ sub start {
     # the local user's home lives in here: it must be able to reach it
     chmod 0755, $d;
     for my $sub (qw(empty anon home)) { mkdir "$d/$sub", 0755 }
-    _write("$d/anon/hello.txt", "hello from mamori's vsftpd\n");
-    _write("$d/home/welcome.txt", "local user file\n");
-    _cert($self);
+    write_file("$d/anon/hello.txt", "hello from mamori's vsftpd\n");
+    write_file("$d/home/welcome.txt", "local user file\n");
+    $self->_cert;
     $self->_add_user if $self->{local_user};
 
     my $common = <<"EOF";
@@ -83,8 +83,8 @@ ssl_ciphers=HIGH
 EOF
     $common .= "ftpd_banner=$self->{banner}\n" if defined $self->{banner};
     $common .= $self->{config} // '';
-    _write("$d/vsftpd.conf", "$common\nlisten_port=$self->{ports}{ftp}\n");
-    _write("$d/vsftpd-implicit.conf", "$common\nlisten_port=$self->{ports}{ftps}\nimplicit_ssl=YES\nvsftpd_log_file=$d/vsftpd-implicit.log\n");
+    write_file("$d/vsftpd.conf", "$common\nlisten_port=$self->{ports}{ftp}\n");
+    write_file("$d/vsftpd-implicit.conf", "$common\nlisten_port=$self->{ports}{ftps}\nimplicit_ssl=YES\nvsftpd_log_file=$d/vsftpd-implicit.log\n");
 
     $self->{argv} = [$VSFTPD, "$d/vsftpd.conf"];
     $self->SUPER::start();
@@ -118,35 +118,9 @@ sub _add_user {
     $self->{user} = $user;
 }
 
-# A self-signed certificate for localhost and 127.0.0.1, unless the caller
-# gave one (cert => PEM, key => PEM, e.g. from Mamori::Certs).
-sub _cert {
-    my ($self) = @_;
-    return if $self->{cert};
-    my $d = $self->{dir};
-    system("/usr/bin/openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
-           . " -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-           . " -keyout $d/key.pem -out $d/cert.pem >$d/openssl.out 2>&1") == 0
-        or $self->fail_start('openssl req failed');
-    @$self{qw(cert key)} = ("$d/cert.pem", "$d/key.pem");
-}
 
-# N distinct free ports: all bound at once, so none is handed out twice.
-sub _free_ports {
-    my ($n) = @_;
-    my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1)
-                  or die "free port: $!" } 1 .. $n;
-    return map { $_->sockport } @s;
-}
 
-sub _write { my ($f, $t) = @_; open my $h, '>', $f or die "$f: $!"; print $h $t; close $h or die "$f: $!" }
 
-sub port {
-    my ($self, $name) = @_;
-    return $self->{port} unless defined $name;
-    return $self->{ports}{$name} // die "vsftpd has no port '$name' (ftp, ftps)";
-}
-sub pid { $_[0]{pid} }
 sub user { $_[0]{user} }
 sub password { $PASSWORD }
 sub cert { $_[0]{cert} }

@@ -58,6 +58,12 @@ const struct triage_item triage_items[] = {
 	  "many authentication failures: a dictionary attack? check `lastb`, the sources, and fail2ban",
 	  "認証失敗が多数: 辞書攻撃の可能性。lastb で接続元を確認し fail2ban の動作を確認" },
 
+	/* runbook 001: mail queue, threshold 200; a hijacked account is the usual cause */
+	{ "mail queue", "001 mail queue", SCOPE_LOCAL, "check_mailq", { "-w", "200", "-c", "400", "--top", "3" },
+	  { "/usr/sbin/postfix", "/usr/sbin/sendmail" },
+	  "`mailq`: the top senders are in the long output; a hijacked mail account is the usual cause: change its password and tell the customer",
+	  "mailq コマンドでメールキュー数を確認、メールアカウントのパスワードが不正奪取されている可能性があれば該当アカウントのパスワードを変更し、お客様へ連絡" },
+
 	/* runbook 004: vulnerability notices */
 	{ "updates", "004 vulnerabilities", SCOPE_LOCAL, "check_updates", { 0 }, { "/usr/bin/dpkg" },
 	  "tell the customer which security updates are pending; apply them (`apt-get upgrade`) in an agreed window",

@@ -20,6 +20,7 @@ $service{check_file} = 'FILE';
 $service{check_netif} = 'NETIF';
 $service{check_updates} = 'UPDATES';
 $service{check_log} = 'LOG';
+$service{check_mailq} = 'MAILQ';
 my @net_common = ([ '-p', '22' ], [ '-H', 'a b' ], [ '-H', 'h', '-p', '0' ], [ '-H', 'h', '-p', '65536' ],
                   [ '-H', 'h', '-p', 'ssh' ], [ '-H', 'x' x 300 ], [ '-H', 'h', '-4', '-6', '-w', 'x' ]);
 my @tls_common = ([ '-H', 'h', '--ssl', '--starttls' ], [ '-H', 'h', '-D', 'x' ], [ '-H', 'h', '-D', '10' ],
@@ -63,6 +64,7 @@ $specific{check_file} = [ [ '--checksum', 'a' x 64 ], [ '-f', 'x', '--checksum',
 $specific{check_netif} = [ [ '-i', 'a/b' ], [ '-i', 'x' x 16 ], [ '--rx-warning', '10Q' ], [ '--tx-critical', '5M:1M' ], [ '--speed', '0' ], [ '-s', '5', '-t', '2' ], [ '--missing', 'maybe' ] ];
 $specific{check_updates} = [ [ '--security-warning', 'x' ], [ '--security-critical', '5:1' ], [ '--dpkg-status', '' ], [ '--apt-lists', '' ], [ '--apt-lists', 'x' x 5000 ], [ '--refresh', 'now' ] ];
 $specific{check_log} = [ [ '--class', 'errors' ], [ '-F', '/dev/null' ], [ '-F', '/dev/null', '--class', 'bogus' ], [ '-F', '/dev/null', '-e', '(' ], [ '-F', '/dev/null', '-s', '' ], [ '-F', '/dev/null', '--class', 'errors', '-w', 'nosuch=1' ] ];
+$specific{check_mailq} = [ [ '-d', 'etc/postfix' ], [ '-d', '' ], [ '--top', '0' ], [ '--top', '101' ], [ '--top', 'x' ], [ '-d', '/nonexistent' ], [ '-M', 'qmail' ], [ '-M', '' ], [ '-M', 'sendmail', '-d', '/nonexistent' ] ];
 
 for my $prog (sort keys %service) {
     for my $args (@common, @{ $specific{$prog} }) {

@@ -13,6 +13,7 @@ push @programs, 'check_updates';
 push @programs, 'check_file';
 push @programs, 'check_netif';
 push @programs, 'check_log';
+push @programs, 'check_mailq';
 for my $prog (@programs) {
     (my $page = $prog) =~ s/ /-/;
     my $path = "$src/docs/$page.md";

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mailq.h"
+#include "spawn.h"
 #include "proc.h"
 #include "timeout.h"
 
@@ -168,35 +169,16 @@ static void keep_complaint(int fd)
 
 static int run_capture(char *const argv[], double seconds, struct buf *out, bool *timed_out)
 {
-	int p[2];
 	*timed_out = false;
 	child_err[0] = 0;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
 	int errfd = memfd_create("stderr", MFD_CLOEXEC);
-	pid_t pid = fork();
+	int rfd;
+	pid_t pid = spawn_piped(argv, STDOUT_FILENO, errfd, &rfd);
 	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
 		if (errfd >= 0)
 			close(errfd);
 		return -1;
 	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		int null = open("/dev/null", O_RDWR);
-		if (null < 0)
-			_exit(127);
-		dup2(null, STDIN_FILENO);
-		dup2(p[1], STDOUT_FILENO);
-		dup2(errfd >= 0 ? errfd : null, STDERR_FILENO);
-		signal(SIGPIPE, SIG_DFL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	timeout_kill_on_alarm(pid);
-	close(p[1]);
 	double end = monotonic_now() + seconds;
 	for (;;) {
 		double left = end - monotonic_now();
@@ -204,14 +186,14 @@ static int run_capture(char *const argv[], double seconds, struct buf *out, bool
 			*timed_out = true;
 			break;
 		}
-		struct pollfd pf = { p[0], POLLIN, 0 };
+		struct pollfd pf = { rfd, POLLIN, 0 };
 		int r = poll(&pf, 1, (int)(left * 1000) + 1);
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r <= 0)
 			continue;
 		char chunk[65536];
-		ssize_t k = read(p[0], chunk, sizeof chunk);
+		ssize_t k = read(rfd, chunk, sizeof chunk);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -219,17 +201,10 @@ static int run_capture(char *const argv[], double seconds, struct buf *out, bool
 		if (out->len < OUT_LIMIT)
 			buf_add(out, chunk, (size_t)k);
 	}
-	close(p[0]);
+	close(rfd);
 	if (*timed_out)
 		kill(-pid, SIGKILL);
-	int st;
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			st = -1;
-			break;
-		}
-	}
-	timeout_kill_on_alarm(0);
+	int st = spawn_reap(pid);
 	if (errfd >= 0) {
 		keep_complaint(errfd);
 		close(errfd);

@@ -1,4 +1,5 @@
 #include "updates.h"
+#include "spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -160,47 +161,6 @@ int dpkg_version_compare(const char *a, const char *b)
  * exec with argv, in their own process group so the -t alarm (and our own
  * deadline) can kill the whole tree. */
 
-static pid_t spawn(char *const argv[], int target_fd, int *read_fd)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		int null = open("/dev/null", O_RDWR);
-		if (null < 0)
-			_exit(127);
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		dup2(p[1], target_fd);
-		signal(SIGPIPE, SIG_DFL);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	setpgid(pid, pid);  /* both sides, whichever runs first */
-	timeout_kill_on_alarm(pid);
-	close(p[1]);
-	*read_fd = p[0];
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	timeout_kill_on_alarm(0);
-	return st;
-}
-
 /* ---- a line reader over a plain file, an LZ4 frame (what apt keeps with
  * Acquire::GzipIndexes, Docker's default) or a pipe, streaming: Debian's
  * main list is 50 MB unpacked and need never be in memory at once. */
@@ -276,7 +236,7 @@ static bool reader_open(struct reader *r, const char *path)
 			fail_errno(r, "cannot run /usr/lib/apt/apt-helper to decompress it");
 			return false;
 		}
-		r->child = spawn(argv, STDOUT_FILENO, &r->fd);
+		r->child = spawn_piped(argv, STDOUT_FILENO, -1, &r->fd);
 		if (r->child < 0) {
 			fail_errno(r, "cannot start apt-helper");
 			return false;
@@ -298,7 +258,7 @@ static bool reader_close(struct reader *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->child > 0) {
-		int st = reap(r->child);
+		int st = spawn_reap(r->child);
 		if (!r->failed && r->eof && !(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0))
 			fail(r, "apt-helper cat-file failed to decompress it");
 	}
@@ -1248,7 +1208,7 @@ int apt_refresh(const char *status, const char *lists_dir, double seconds, struc
 	int fd, st = -1;
 	bool reaped = false;
 	double t0 = monotonic_now(), end = t0 + seconds;
-	pid_t pid = spawn(argv, STDERR_FILENO, &fd);
+	pid_t pid = spawn_piped(argv, STDERR_FILENO, -1, &fd);
 	free(lists_opt);
 	free(status_opt);
 	if (pid < 0) {
@@ -1293,7 +1253,7 @@ int apt_refresh(const char *status, const char *lists_dir, double seconds, struc
 	if (fd >= 0)
 		close(fd);
 	if (killed && !reaped)
-		st = reap(pid);
+		st = spawn_reap(pid);
 	timeout_kill_on_alarm(0);
 	int rc = 0;
 	if (killed) {

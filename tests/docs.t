@@ -5,15 +5,14 @@ use Test::More;
 use Mamori::Test;
 
 my $src = $ENV{MAMORI_SRC} // '.';
-my @programs = (qw(check_load check_cpu check_mem check_swap check_disk check_procs check_listen
-                   check_tcp check_ssh check_ftp check_smtp check_pop check_imap check_ssl_cert
-                   check_http check_dns check_ping), 'mamori triage');
-push @programs, 'check_logins';
-push @programs, 'check_updates';
-push @programs, 'check_file';
-push @programs, 'check_netif';
-push @programs, 'check_log';
-push @programs, 'check_mailq';
+# every page under docs/ but the overviews documents one program (a
+# `mamori-X.md` page documents `mamori X`), so a new program's page is
+# checked as soon as it exists
+opendir(my $dh, "$src/docs") or die "$src/docs: $!";
+my @programs = sort map { (my $p = $_) =~ s/\.md\z//; $p =~ s/^mamori-/mamori /; $p }
+    grep { /\.md\z/ && !/^(?:architecture|performance)\.md\z/ } readdir $dh;
+closedir $dh;
+ok(@programs >= 24, scalar(@programs) . " program pages found");
 for my $prog (@programs) {
     (my $page = $prog) =~ s/ /-/;
     my $path = "$src/docs/$page.md";

@@ -72,18 +72,9 @@ void netcheck_init(struct netcheck *n, const struct service *svc, tls_start_fn s
 
 static const char *parse_days(struct netcheck *n, const char *arg)
 {
-	char first[64];
-	const char *comma = strchr(arg, ',');
-	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
-	if (len >= sizeof first)
-		return "days must be a number";
-	memcpy(first, arg, len);
-	first[len] = '\0';
-	if (!num_parse_double(first, &n->days_warn) || n->days_warn < 0 || n->days_warn > 100000)
-		return "days must be a number from 0";
 	n->days_crit = 0;
-	if (comma && (!num_parse_double(comma + 1, &n->days_crit) || n->days_crit < 0 || n->days_crit > 100000))
-		return "critical days must be a number from 0";
+	if (!num_parse_pair(arg, 0, 100000, &n->days_warn, &n->days_crit))
+		return "days must be WARN[,CRIT], numbers from 0 to 100000";
 	n->days_set = true;
 	return NULL;
 }

@@ -126,3 +126,23 @@ void num_format(double v, int decimals, char *out, size_t size)
 	if (strcmp(out, "-0") == 0)
 		snprintf(out, size, "0");
 }
+
+bool num_parse_pair(const char *s, double min, double max, double *first, double *second)
+{
+	char head[64];
+	const char *comma = strchr(s, ',');
+	size_t len = comma ? (size_t)(comma - s) : strlen(s);
+	double a, b = 0;
+	if (len >= sizeof head)
+		return false;
+	memcpy(head, s, len);
+	head[len] = '\0';
+	if (!num_parse_double(head, &a) || a < min || a > max)
+		return false;
+	if (comma && (!num_parse_double(comma + 1, &b) || b < min || b > max))
+		return false;
+	*first = a;
+	if (comma)
+		*second = b;
+	return true;
+}

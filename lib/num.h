@@ -15,6 +15,10 @@ bool num_parse_long(const char *s, long min, long max, long *out);
 /* Unsigned decimal with no sign, up to ULLONG_MAX. */
 bool num_parse_ull(const char *s, unsigned long long *out);
 
+/* "FIRST[,SECOND]" (certificate days WARN[,CRIT]): each a plain decimal in
+ * [min, max]; *second is left alone when there is no comma. */
+bool num_parse_pair(const char *s, double min, double max, double *first, double *second);
+
 /* floor() without libm: linking libm costs every plugin start-up time for
  * one function. Exact for |v| < 2^53. */
 double num_floor(double v);

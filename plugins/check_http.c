@@ -154,16 +154,11 @@ static const char *parse_pagesize(const char *arg, struct range *r)
 
 static const char *parse_certdays(const char *arg, struct config *cfg)
 {
-	char w[32];
-	const char *comma = strchr(arg, ',');
-	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
-	if (n >= sizeof w)
-		return "not WARN[,CRIT] days";
-	memcpy(w, arg, n);
-	w[n] = '\0';
-	if (!num_parse_long(w, 0, 100000, &cfg->cert_warn) ||
-	    (comma && !num_parse_long(comma + 1, 0, 100000, &cfg->cert_crit)))
+	double w, c = (double)cfg->cert_crit;
+	if (!num_parse_pair(arg, 0, 100000, &w, &c) || w != num_floor(w) || c != num_floor(c))
 		return "not WARN[,CRIT] whole days from 0 to 100000";
+	cfg->cert_warn = (long)w;
+	cfg->cert_crit = (long)c;
 	if (cfg->cert_crit > cfg->cert_warn)
 		return "CRIT days must not be more than WARN days";
 	cfg->req.cert = true;

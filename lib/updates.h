@@ -9,16 +9,11 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "dpkg_version.h"
 
 #define DPKG_STATUS_FILE "/var/lib/dpkg/status"
 #define APT_LISTS_DIR "/var/lib/apt/lists"
 
-/* NULL when dpkg accepts the version (perhaps with a warning), else dpkg's
- * reason ("epoch in version is not number", ...). */
-const char *dpkg_version_check(const char *v);
-/* dpkg's ordering (lib/dpkg/version.c): -1, 0 or 1. An invalid version
- * compares as the empty one, as dpkg's blank version does. */
-int dpkg_version_compare(const char *a, const char *b);
 
 struct update {
 	const char *name;

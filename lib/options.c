@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "definition.h"
 #include "num.h"
 #include "range.h"
 #include "timeout.h"
@@ -116,6 +117,8 @@ int program_parse(const struct program *p, int argc, char **argv, option_fn fn, 
 	enum state tstate = p->timeout_state;
 
 	plugin_service = p->service;
+	if (argc == 2 && !strncmp(argv[1], "--definition=", 13))
+		exit(program_definition(p, argv[1] + 13));
 	so[ns++] = ':';  /* report a missing argument as ':' */
 	for (const struct option_spec *o = common_opts; o->name; o++)
 		add_opt(lo, so, &nl, &ns, o);

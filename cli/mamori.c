@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "silence_cli.h"
 #include "triage.h"
 
 static const struct {
@@ -10,6 +11,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "triage", triage_main, "run the runbooks' check set against one host and print a table" },
+	{ "silence", silence_main, "maintenance windows (静観): add, list, remove, from a customer's mail" },
 };
 
 static int usage(FILE *f, int code)

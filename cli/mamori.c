@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "silence_cli.h"
+#include "spool_cmd.h"
 #include "triage.h"
 
 static const struct {
@@ -12,6 +13,7 @@ static const struct {
 } commands[] = {
 	{ "triage", triage_main, "run the runbooks' check set against one host and print a table" },
 	{ "silence", silence_main, "maintenance windows (静観): add, list, remove, from a customer's mail" },
+	{ "spool", spool_main, "notifications that could not be sent: list, flush (resend), show, drop" },
 };
 
 static int usage(FILE *f, int code)

@@ -24,7 +24,7 @@ my $build = $ENV{MAMORI_BUILD} // $src;
 # Path of a program in the build tree: plugins/, cli/ or tests/tools/.
 sub bin {
     my ($name) = @_;
-    for my $dir (qw(plugins cli tests/tools bench)) {
+    for my $dir (qw(plugins notifiers handlers cli tests/tools bench)) {
         my $p = "$build/$dir/$name";
         return $p if -x $p;
     }

@@ -127,6 +127,25 @@ void num_format(double v, int decimals, char *out, size_t size)
 		snprintf(out, size, "0");
 }
 
+void num_format_exact(double v, char *out, size_t size)
+{
+	num_format(v, -1, out, size);
+	if (!isfinite(v) || strtod(out, NULL) == v)
+		return;
+	/* 17 significant digits always read back; a small value needs its
+	 * leading zeros after the point too */
+	for (int p = 7; p <= 340; p++) {
+		snprintf(out, size, "%.*f", p, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	char *e = out + strlen(out) - 1;
+	while (e > out && *e == '0')
+		*e-- = '\0';
+	if (*e == '.')
+		*e = '\0';
+}
+
 bool num_parse_pair(const char *s, double min, double max, double *first, double *second)
 {
 	char head[64];

@@ -26,5 +26,8 @@ double num_floor(double v);
 /* Plain decimal for perfdata: never an exponent, at most `decimals` digits
  * after the point (-1 = up to 6, trailing zeros trimmed). */
 void num_format(double v, int decimals, char *out, size_t size);
+/* The same plain decimal with as many digits as it takes to read back as
+ * v (for thresholds: a range printed in perfdata means what was given). */
+void num_format_exact(double v, char *out, size_t size);
 
 #endif

@@ -94,14 +94,14 @@ enum state range_judge(double v, const struct range *warn, const struct range *c
 
 void range_format(const struct range *r, char *out, size_t size)
 {
-	char lo[64], hi[64];
+	char lo[384], hi[384];
 	if (!r || !r->set) {
 		if (size)
 			out[0] = '\0';
 		return;
 	}
-	num_format(r->lo, -1, lo, sizeof lo);
-	num_format(r->hi, -1, hi, sizeof hi);
+	num_format_exact(r->lo, lo, sizeof lo);
+	num_format_exact(r->hi, hi, sizeof hi);
 	const char *at = r->inside ? "@" : "";
 	if (r->lo_inf)
 		snprintf(out, size, "%s~:%s", at, hi);

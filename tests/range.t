@@ -62,4 +62,16 @@ for my $b (@bad) {
     like($r->{out}, qr/^error: \S/, "'$shown' gets a reason");
 }
 
+# fuzz_range crash-1a482003 (regression): a threshold with many leading zeros
+# after the point was printed as 0, so the perfdata said another range than
+# the one judged. A printed range must read back as the same range.
+for my $t ('.0000004858033525654406940:', '0.1:0.30000000000000004', '~:1e-3x', '123456789.123456789') {
+    my $r = judge($t, 0, 1e-9, 0.1, 1);
+    next if $r->{exit} == 3;   # '1e-3x' is refused: exponents are not ranges
+    my ($f) = $r->{out} =~ /^format: (.*)$/m;
+    my $back = judge($f, 0, 1e-9, 0.1, 1);
+    is(join(',', $back->{out} =~ /^(alert|ok)$/mg), join(',', $r->{out} =~ /^(alert|ok)$/mg),
+       "'$t' printed as '$f' judges the same");
+}
+
 done_testing;

@@ -188,9 +188,12 @@ void tmpl_expand(struct buf *out, const char *text, enum tmpl_escape esc, tmpl_l
 		bool matched = false;
 		for (size_t i = 0; i < sizeof monit_vars / sizeof monit_vars[0]; i++) {
 			size_t l = strlen(monit_vars[i].monit);
+			/* the byte after the name only once the name matched: before
+			 * that d + 1 + l may lie past the end of the text */
+			if (strncmp(d + 1, monit_vars[i].monit, l))
+				continue;
 			char next = d[1 + l];
-			if (!strncmp(d + 1, monit_vars[i].monit, l) &&
-			    !((next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z') ||
+			if (!((next >= 'A' && next <= 'Z') || (next >= 'a' && next <= 'z') ||
 			      (next >= '0' && next <= '9') || next == '_')) {
 				struct buf probe = BUF_INIT;
 				const char *name = monit_vars[i].ours;
@@ -220,8 +223,13 @@ void tmpl_render(struct buf *out, const char *text, enum tmpl_escape esc, const 
 	tmpl_expand(out, text, esc, notice_lookup, (void *)n);
 }
 
-void template_parse(struct template *t, const char *text)
+void template_parse(struct template *t, const char *raw)
 {
+	/* a template file is UTF-8 by definition; a stray byte (a file saved
+	 * in Shift_JIS) must not make every message it renders invalid */
+	struct buf clean = { 0 };
+	utf8_sanitize(&clean, raw, strlen(raw));
+	const char *text = clean.s ? clean.s : "";
 	free(t->subject);
 	free(t->body);
 	if (!strncmp(text, "Subject:", 8)) {
@@ -245,6 +253,7 @@ void template_parse(struct template *t, const char *text)
 		t->subject = xstrdup("");
 	}
 	t->body = xstrdup(text);
+	buf_free(&clean);
 }
 
 /* A template file: at most 1 MB, text. */

@@ -21,6 +21,8 @@ $service{check_netif} = 'NETIF';
 $service{check_updates} = 'UPDATES';
 $service{check_log} = 'LOG';
 $service{check_mailq} = 'MAILQ';
+$service{check_cloudwatch} = 'CLOUDWATCH';
+$service{check_sql} = 'SQL';
 my @net_common = ([ '-p', '22' ], [ '-H', 'a b' ], [ '-H', 'h', '-p', '0' ], [ '-H', 'h', '-p', '65536' ],
                   [ '-H', 'h', '-p', 'ssh' ], [ '-H', 'x' x 300 ], [ '-H', 'h', '-4', '-6', '-w', 'x' ]);
 my @tls_common = ([ '-H', 'h', '--ssl', '--starttls' ], [ '-H', 'h', '-D', 'x' ], [ '-H', 'h', '-D', '10' ],

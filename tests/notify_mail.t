@@ -102,6 +102,11 @@ my @web01 = ('--host', 'web01', '--address', '192.0.2.10', '--service', 'HTTP', 
     is($render->('header', 'S: ${HOST}'), "S: a<b>&\"c'  \\" =~ s/  / /r, 'header: CR/LF become spaces');
     is($render->('text', '$SERVICE $EVENT on $HOST: $DESCRIPTION $HOSTX'), 'svc PROBLEM on a<b>&"c\'' . "\n" . '\\: out put $HOSTX',
        "Monit's variables");
+    # fuzz_template crash-b00b4680 (regression): a "$" at the very end of a
+    # template made the Monit-variable match read past the text
+    is($render->($_, 'x$'), 'x$', "$_: a template ending in \$") for qw(text header json xml);
+    is($render->('text', '$'), '$', 'a template that is only "$"');
+    is($render->('text', '$EVEN'), '$EVEN', 'a Monit name cut short at the end');
 }
 
 # --- subject encoding: 75-character words, whole characters ---

@@ -2,6 +2,7 @@
  * instance role (IMDSv2). One function per source; aws_creds_load()
  * walks them in the SDKs' order. */
 #include "aws_creds.h"
+#include "ini.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,51 +121,16 @@ static void on_pair(struct profile_scan *s, const char *section, const char *nam
 }
 
 /* [section] and key = value lines, ';' or '#' comments, as botocore reads
- * them. Not inih: Debian's libinih is built with a 200-byte line limit
- * (INI_MAX_LINE) and cuts an aws_session_token line, ~1 KB, short. */
-static char *trim(char *s)
+ * them (lib/ini: no line limit; an aws_session_token line is ~1 KB). */
+static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
-	while (*s == ' ' || *s == '\t')
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && strchr(" \t\r\n", e[-1]))
-		*--e = '\0';
-	return s;
+	on_pair(user, section, name, value);
+	return 1;
 }
 
-/* 0, or the number of the first line that is neither. */
 static int parse_profiles(FILE *f, struct profile_scan *scan)
 {
-	char *line = NULL, section[256] = "";
-	size_t cap = 0;
-	int lineno = 0, bad = 0;
-	while (!bad && getline(&line, &cap, f) >= 0) {
-		lineno++;
-		char *p = trim(line);
-		if (!*p || *p == ';' || *p == '#')
-			continue;
-		if (*p == '[') {
-			char *end = strchr(p, ']');
-			if (end) {
-				*end = '\0';
-				snprintf(section, sizeof section, "%s", trim(p + 1));
-			} else {
-				bad = lineno;
-			}
-			continue;
-		}
-		char *eq = strchr(p, '=');
-		if (eq) {
-			*eq = '\0';
-			on_pair(scan, section, trim(p), trim(eq + 1));
-		} else {
-			bad = lineno;
-		}
-	}
-	if (line)
-		explicit_bzero(line, cap);
-	free(line);
-	return bad;
+	return ini_parse_stream(f, on_ini, scan);
 }
 
 static const char *credentials_path(char *out, size_t size)

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ini.h"
 #include "num.h"
 #include "secret.h"
 #include "state.h"
@@ -55,8 +55,6 @@ static struct conf_section *add_section(struct conf *c, const char *name)
 static int on_value(void *user, const char *section, const char *key, const char *value)
 {
 	struct conf *c = user;
-	if (!key)  /* inih built with INI_CALL_HANDLER_ON_NEW_SECTION */
-		return 1;
 	struct conf_section *s = add_section(c, section);
 	s->kv = xrealloc(s->kv, (s->n + 1) * sizeof *s->kv);
 	s->kv[s->n].key = xstrdup(key);
@@ -69,7 +67,7 @@ static int on_value(void *user, const char *section, const char *key, const char
 const char *conf_load_text(struct conf *c, const char *text, const char *name)
 {
 	static char why[PATH_MAX + 96];
-	int line = ini_parse_string(text, on_value, c);
+	int line = ini_parse_text(text, strlen(text), on_value, c);
 	if (line != 0) {
 		snprintf(why, sizeof why, "%s: line %d: not INI syntax", name, line);
 		return why;
@@ -104,7 +102,7 @@ const char *conf_load(struct conf *c, const char *explicit_path)
 		snprintf(why, sizeof why, "config %s: %s", path, strerror(errno));
 		return why;
 	}
-	int line = ini_parse_file(f, on_value, c);
+	int line = ini_parse_stream(f, on_value, c);
 	fclose(f);
 	if (line < 0) {
 		snprintf(why, sizeof why, "config %s: cannot read it", path);

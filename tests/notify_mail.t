@@ -514,4 +514,17 @@ my $spooled_id;
 }
 
 $smtp->stop;
+# --- config lines longer than libinih's 200 bytes (lib/ini has no limit):
+# a long comment is skipped and a 230-byte value arrives whole
+{
+    my $to = ('a' x 60) . '@' . join('.', ('b' x 50) x 3) . '.example.com';
+    my $cfg = File::Temp->new(SUFFIX => '.ini');
+    print $cfg "[mail]\n; " . ('x' x 1000) . "\nfrom = mon\@example.com\nto = $to\n";
+    close $cfg;
+    chmod 0600, $cfg->filename;
+    my $r = run_notify('--config', $cfg->filename, '--dry-run', '-l', 'web1', '-s', 'CRITICAL', '-o', 'out');
+    is($r->{exit}, 0, 'a config with 1 kB and 230-byte lines loads') or diag($r->{out} . $r->{err});
+    like($r->{out}, qr/^To: \Q$to\E\r?$/m, 'the long value arrived whole');
+}
+
 done_testing;

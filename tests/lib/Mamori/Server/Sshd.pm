@@ -6,7 +6,9 @@
 #   run_prog([$s->ssh_argv('true')]);   # logs in as root with the client key
 #
 # Options: banner_extra (VersionAddendum), config (extra sshd_config lines),
-# ipv6 (default: when ::1 can be bound).
+# ipv6 (default: when ::1 can be bound), host_key_types (default
+# [qw(ed25519 rsa)]; ecdsa too). add_client_key makes more client
+# keys (another type, or one the server does not know).
 package Mamori::Server::Sshd;
 use strict;
 use warnings;
@@ -32,7 +34,8 @@ sub start {
     my $d = $self->{dir};
     # privilege separation dir: sshd refuses to run without it
     mkdir '/run/sshd', 0755 unless -d '/run/sshd';
-    for my $t (qw(ed25519 rsa)) {
+    my @types = @{ $self->{host_key_types} // [qw(ed25519 rsa)] };
+    for my $t (@types) {
         $self->_keygen("$d/ssh_host_${t}_key", $t);
     }
     $self->_keygen("$d/client_key", 'ed25519');
@@ -44,9 +47,7 @@ sub start {
     $listen .= "ListenAddress [::1]:$self->{port}\n" if $ipv6;
     write_file("$d/sshd_config", <<"EOF" . ($self->{banner_extra} ? "VersionAddendum $self->{banner_extra}\n" : '') . ($self->{config} // ''));
 $listen
-HostKey $d/ssh_host_ed25519_key
-HostKey $d/ssh_host_rsa_key
-PidFile $d/sshd.pid
+${\ join('', map { "HostKey $d/ssh_host_${_}_key\n" } @types)}PidFile $d/sshd.pid
 AuthorizedKeysFile $d/authorized_keys
 UsePAM no
 StrictModes no
@@ -56,9 +57,9 @@ KbdInteractiveAuthentication no
 PrintMotd no
 LogLevel VERBOSE
 EOF
-    # known_hosts for the client side: both host keys under [127.0.0.1]:PORT
+    # known_hosts for the client side: every host key under [127.0.0.1]:PORT
     my @kh;
-    for my $t (qw(ed25519 rsa)) {
+    for my $t (@types) {
         my ($type, $key) = split ' ', _read("$d/ssh_host_${t}_key.pub");
         push @kh, "[127.0.0.1]:$self->{port} $type $key";
         push @kh, "[::1]:$self->{port} $type $key" if $ipv6;
@@ -88,6 +89,20 @@ sub _can_bind6 {
 
 sub _read { my ($f) = @_; open my $h, '<', $f or die "$f: $!"; local $/; return scalar <$h> }
 sub _copy { write_file($_[1], _read($_[0])) }
+
+# Another client key (type ed25519, rsa, ecdsa), authorized for login unless
+# authorize => 0 (a key the server must refuse). Returns the private key path.
+sub add_client_key {
+    my ($self, $type, %o) = @_;
+    my $file = "$self->{dir}/client_key_" . $type . '_' . ++$self->{extra_keys};
+    $self->_keygen($file, $type);
+    if ($o{authorize} // 1) {
+        open my $f, '>>', "$self->{dir}/authorized_keys" or die "authorized_keys: $!";
+        print $f _read("$file.pub");
+        close $f or die "authorized_keys: $!";
+    }
+    return $file;
+}
 
 sub user { $_[0]{user} }
 sub ipv6 { $_[0]{ipv6} }

@@ -109,6 +109,14 @@ const char *mq_privilege_note(void);
 int postfix_read_envelope(int fd, char **sender, void (*rcpt)(void *, const char *), void *arg,
                           time_t *arrival, const char **why);
 
+/* ---- exim internals, exposed for the fuzz/unit tests ---- */
+
+/* One -H spool file's whole text (modified in place), named name: NULL
+ * and the fields (with q->want_top the sender and pending recipients go
+ * into q's tallies), or a static reason. */
+const char *exim_parse(struct mailq *q, char *text, size_t len, const char *name,
+                       time_t *arrival, bool *frozen);
+
 /* `postqueue -j` (within seconds): each message counted in count[i] of
  * its queue_name, names[i]; with want_top its sender and recipients. */
 int postfix_postqueue(struct mailq *q, const char *const names[], int nnames, double seconds, struct buf *err);

@@ -133,8 +133,8 @@ static int cmp_str(const void *a, const void *b)
 /* Parse text (the whole -H file) named name: 0 and the fields, or -1 with
  * a static reason. With want_top the sender and the recipients still to
  * deliver go into the tallies, once the whole file has parsed. */
-static const char *exim_parse(struct mailq *q, char *text, size_t len, const char *name,
-                              time_t *arrival, bool *frozen)
+const char *exim_parse(struct mailq *q, char *text, size_t len, const char *name,
+                       time_t *arrival, bool *frozen)
 {
 	struct hfile h = { text, text + len, NULL, 0, 0 };
 	const char *why = NULL;

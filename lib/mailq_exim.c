@@ -114,7 +114,8 @@ static const char *rcpt_address(char *line)
 			while (p > line && (isdigit((unsigned char)p[-1]) || p[-1] == ',' || p[-1] == '-'))
 				p--;
 			long len = strtol(p, NULL, 10);
-			if (len < 0 || p - line < len + 2 || p[-1] != ' ' || p[-len - 2] != ' ')
+			/* compared without len + 2, which a huge LEN would overflow */
+			if (len < 0 || len > (p - line) - 2 || p[-1] != ' ' || p[-len - 2] != ' ')
 				return NULL;
 			p -= len + 2;   /* the space before the value ends the address */
 			*p = 0;

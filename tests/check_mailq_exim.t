@@ -220,6 +220,19 @@ unlink glob("$spool/input/1zzzz*-H");
 $r = mq();
 is($r->{p}{perf}{total}{value}, 6, 'clean again');
 
+# fuzz_exim_spool (regression): a recipient's "LEN,N#flags" suffix with a
+# LEN near LONG_MAX made the bounds check overflow (UBSan in CI's build)
+{
+    my $id = '1zzzzx-000001-00';
+    (my $c = $src) =~ s/^\Q$aid\E-H/$id-H/ or die;
+    $c =~ s/^(\d+\n\S+\@\S+)$/$1 9223372036854775807,0#1/m or die 'no recipient line';
+    write_file("$spool/input/$id-H", $c);
+    $r = mq(qw(--top 3));
+    check_plugin_output($r, 'huge LEN in a recipient line');
+    is($r->{p}{perf}{total}{value}, 7, 'counted');
+    unlink "$spool/input/$id-H";
+}
+
 # split_spool_directory: input/X/ subdirectories, as exim writes them
 my ($conf2, $spool2) = config('split', 'split_spool_directory = true');
 enqueue($conf2, 4, 'carol@x.example', 'u7@w.example');

@@ -4,10 +4,12 @@
 
 #include <string.h>
 
+#include "chat_send.h"
 #include "mail_smtp.h"
 
 const struct channel channels[] = {
 	{ "mail", mail_send_spooled, mail_send_done },
+	{ "chat", chat_send_spooled, chat_send_done },
 	{ NULL, NULL, NULL },
 };
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report.h"
 #include "silence_cli.h"
 #include "spool_cmd.h"
 #include "triage.h"
@@ -13,6 +14,7 @@ static const struct {
 } commands[] = {
 	{ "triage", triage_main, "run the runbooks' check set against one host and print a table" },
 	{ "silence", silence_main, "maintenance windows (静観): add, list, remove, from a customer's mail" },
+	{ "report", report_main, "runbook 004's monthly report: availability, alerts, recoveries, notifications" },
 	{ "spool", spool_main, "notifications that could not be sent: list, flush (resend), show, drop" },
 };
 

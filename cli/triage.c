@@ -148,6 +148,8 @@ struct row {
 	char *status;             /* first line of output, without perfdata */
 	char *perf;
 	char *longout;
+	char *handler;            /* recover_NAME that would act on it (failed items) */
+	char *plan;               /* its --dry-run plan, or NULL */
 };
 
 static char **build_argv(const char *dir, const struct triage_item *it, const char *host)
@@ -162,6 +164,69 @@ static char **build_argv(const char *dir, const struct triage_item *it, const ch
 	for (size_t i = 0; i < n; i++)
 		argv[i + 1] = xstrdup(strcmp(it->args[i], "$HOST") ? it->args[i] : host);
 	return argv;
+}
+
+/* recover_NAME beside the plugins (installed) or in the build tree's
+ * handlers/ (a build run from its tree); NULL when neither exists. */
+static char *handler_path(const char *dir, const char *runbook)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/recover_%s", dir, runbook);
+	if (access(path, X_OK) == 0)
+		return xstrdup(path);
+	snprintf(path, sizeof path, "%s/../handlers/recover_%s", dir, runbook);
+	if (access(path, X_OK) == 0)
+		return xstrdup(path);
+	return NULL;
+}
+
+/* For every item that is not OK and has a runbook handler: which
+ * recover_* would run and what it would do (its --dry-run plan, which
+ * connects nowhere and changes nothing). */
+static void plan_recovery(struct row *rows, size_t n, const char *dir, const char *host, double deadline)
+{
+	struct job *jobs = xcalloc(n, sizeof *jobs);
+	size_t *of = xcalloc(n, sizeof *of), nj = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct row *r = &rows[i];
+		if (r->skipped || r->job.exit_code == 0 || !r->item->recover)
+			continue;
+		char *path = handler_path(dir, r->item->recover);
+		size_t len = strlen("recover_") + strlen(r->item->recover) + 1;
+		r->handler = xmalloc(len);
+		snprintf(r->handler, len, "recover_%s", r->item->recover);
+		if (!path)
+			continue;
+		char **argv = xcalloc(5, sizeof *argv);
+		argv[0] = path;
+		argv[1] = xstrdup("--dry-run");
+		argv[2] = xstrdup("-H");
+		argv[3] = xstrdup(host);
+		jobs[nj].argv = argv;
+		of[nj++] = i;
+	}
+	runner_run(jobs, nj, 4, deadline);
+	for (size_t j = 0; j < nj; j++) {
+		struct row *r = &rows[of[j]];
+		if (jobs[j].exit_code == 0 && jobs[j].out.len)
+			r->plan = xstrdup(buf_cstr(&jobs[j].out));
+		for (char **a = jobs[j].argv; *a; a++)
+			free(*a);
+		free(jobs[j].argv);
+		buf_free(&jobs[j].out);
+	}
+	free(of);
+	free(jobs);
+}
+
+/* The lines of a plan that say what it does, for the table without -v. */
+static bool plan_headline(const char *line, size_t len)
+{
+	static const char *const keep[] = { "runbook ", "action:", "re-verify:", "policy:" };
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		if (len >= strlen(keep[i]) && !strncmp(line, keep[i], strlen(keep[i])))
+			return true;
+	return false;
 }
 
 static void split_output(struct row *r)
@@ -235,6 +300,17 @@ static void print_table(struct row *rows, size_t n, const struct tconfig *cfg, c
 		if (st != STATE_OK) {
 			printf("%-15s %-9s next (runbook %s): %s\n", "", "", r->item->runbook,
 			       cfg->ja ? r->item->next_ja : r->item->next_en);
+			if (r->handler) {
+				printf("%-15s %-9s handler: %s%s\n", "", "", r->handler,
+				       r->plan ? (plugin_verbose ? ", its --dry-run plan:" : " would (-v: the whole plan):")
+				               : " (not installed here)");
+				for (const char *p = r->plan; p && *p;) {
+					size_t len = strcspn(p, "\n");
+					if (plugin_verbose || plan_headline(p, len))
+						printf("%-15s %-9s   %.*s\n", "", "", (int)len, p);
+					p += len + (p[len] == '\n');
+				}
+			}
 			if (plugin_verbose && *r->longout) {
 				for (const char *p = r->longout; *p;) {
 					size_t len = strcspn(p, "\n");
@@ -278,6 +354,11 @@ static void print_json(struct row *rows, size_t n, const char *host, double secs
 			if (st != STATE_OK) {
 				json_object_set_new(o, "next_step", json_string(r->item->next_en));
 				json_object_set_new(o, "next_step_ja", json_string(r->item->next_ja));
+				if (r->handler) {
+					json_object_set_new(o, "handler", json_string(r->handler));
+					json_t *pl = r->plan ? json_string(r->plan) : NULL;
+					json_object_set_new(o, "handler_plan", pl ? pl : json_null());
+				}
 			}
 		}
 		json_array_append_new(items, o);
@@ -352,6 +433,7 @@ int triage_main(int argc, char **argv)
 		split_output(&rows[i]);
 		worst = state_worst((enum state)worst, (enum state)rows[i].job.exit_code);
 	}
+	plan_recovery(rows, n, dir, host, 10);
 	if (nj == 0) {
 		/* nothing was measured: that is not an OK */
 		worst = STATE_UNKNOWN;
@@ -372,6 +454,8 @@ int triage_main(int argc, char **argv)
 		free(rows[i].status);
 		free(rows[i].perf);
 		free(rows[i].longout);
+		free(rows[i].handler);
+		free(rows[i].plan);
 	}
 	free(jobs);
 	free(rows);

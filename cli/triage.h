@@ -21,6 +21,7 @@ struct triage_item {
 	const char *needs[8];
 	const char *next_en;        /* the runbook's next step, for a non-OK state */
 	const char *next_ja;
+	const char *recover;        /* the runbook of recover_NAME for this item, or NULL */
 };
 
 extern const struct triage_item triage_items[];

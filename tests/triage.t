@@ -118,6 +118,24 @@ like($st{smtp}{next_step}, qr/alternatives --display mta/, 'next step of runbook
 $r = run_prog([$mamori, 'triage', '--json', '--only', 'ping']);
 is(decode_json($r->{out})->{items}[0]{state}, 'OK', 'ping localhost: OK');
 
+# a failed item names the handler that would act and its --dry-run plan
+# (issue 6): port 8443 (Plesk) listens nowhere here
+{
+    my $r = run_prog([$mamori, 'triage', '--json', '--all', '--only', 'port 8443']);
+    my $it = decode_json($r->{out})->{items}[0];
+    is($it->{state}, 'CRITICAL', 'port 8443: not listening');
+    is($it->{handler}, 'recover_plesk', 'its handler: recover_plesk');
+    like($it->{handler_plan} // '', qr/^runbook plesk .*\n.*^re-verify: /ms, 'and its plan');
+    like($it->{handler_plan} // '', qr/'(?:psa|sw-cp-server)'/, 'the plan names the Plesk restart');
+    $r = run_prog([$mamori, 'triage', '--no-color', '--all', '--only', 'port 8443']);
+    like($r->{out}, qr/^\s+handler: recover_plesk would .*\n\s+runbook plesk/m, 'the table shows it too');
+    $r = run_prog([$mamori, 'triage', '--no-color', '-v', '--all', '--only', 'port 8443']);
+    like($r->{out}, qr/^\s+outcome not recovered, level 2:/m, '-v: the whole plan');
+    # an OK item has no handler line
+    $r = run_prog([$mamori, 'triage', '--json', '--only', 'ping']);
+    ok(!exists decode_json($r->{out})->{items}[0]{handler}, 'OK item: no handler');
+}
+
 # Bad arguments
 for my $args ([qw(--deadline 0)], [qw(--jobs 0)], [qw(--lang fr)], [qw(--only nothing-like-this)],
               ['a', 'b'], ['bad;host'], ['--bogus']) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mail2alert_cli.h"
 #include "report.h"
 #include "silence_cli.h"
 #include "spool_cmd.h"
@@ -16,6 +17,7 @@ static const struct {
 	{ "silence", silence_main, "maintenance windows (静観): add, list, remove, from a customer's mail" },
 	{ "report", report_main, "runbook 004's monthly report: availability, alerts, recoveries, notifications" },
 	{ "spool", spool_main, "notifications that could not be sent: list, flush (resend), show, drop" },
+	{ "mail2alert", mail2alert_main, "an alert mail of another tool (stdin) to a passive check result" },
 };
 
 static int usage(FILE *f, int code)

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,19 @@
 #include <strings.h>
 #include <time.h>
 
+#include "audit.h"
 #include "buf.h"
+#include "conf.h"
+#include "engine_submit.h"
+#include "mail_auth.h"
+#include "mail_keep.h"
 #include "options.h"
 #include "plugin.h"
 #include "proc.h"
 #include "silence.h"
+#include "silence_guard.h"
 #include "silence_mail.h"
+#include "state.h"
 
 #define MAX_ITEMS 64
 
@@ -26,11 +34,12 @@ struct scfg {
 	size_t nhosts;
 	const char *alerts[MAX_ITEMS + 1];
 	size_t nalerts;
-	const char *start, *end, *comment, *at;
-	bool json, all, dry_run;
+	const char *start, *end, *comment, *at, *config;
+	bool json, all, dry_run, no_sender_check;
 };
 
-enum { OPT_HOST = 256, OPT_ALERT, OPT_START, OPT_END, OPT_COMMENT, OPT_JSON, OPT_ALL, OPT_DRY, OPT_AT };
+enum { OPT_HOST = 256, OPT_ALERT, OPT_START, OPT_END, OPT_COMMENT, OPT_JSON, OPT_ALL, OPT_DRY, OPT_AT, OPT_CONFIG,
+       OPT_NO_SENDER };
 
 static const struct option_spec options[] = {
 	{ "host", OPT_HOST, "HOST", "add, check: the host (the engine's host name, or its address);\n"
@@ -44,7 +53,12 @@ static const struct option_spec options[] = {
 	{ "json", OPT_JSON, NULL, "list: print JSON instead of a table" },
 	{ "all", OPT_ALL, NULL, "list: include the windows that have ended" },
 	{ "dry-run", OPT_DRY, NULL, "add, from-mail: print the windows, store nothing" },
-	{ "at", OPT_AT, "TIME", "check, list, expire: judge at TIME instead of now" },
+	{ "at", OPT_AT, "TIME", "check, list, expire, from-mail: judge at TIME instead of now" },
+	{ "config", OPT_CONFIG, "FILE", "add, from-mail: the config with [engine] (windows become downtimes),\n"
+	                                "[mail-auth], [silence-senders NAME] and [silence] (default:\n"
+	                                "MAMORI_CONFIG, else " SYSCONFDIR "/mamori/mamori.ini)" },
+	{ "no-sender-check", OPT_NO_SENDER, NULL, "from-mail: do not judge the sender (an operator who checked the\n"
+	                                          "mail by hand); the window bounds still apply" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -59,7 +73,7 @@ static const struct program prog = {
 	         "       mamori silence list [--all] [--json]\n"
 	         "       mamori silence remove ID...\n"
 	         "       mamori silence expire\n"
-	         "       mamori silence from-mail [FILE|-] [--dry-run]\n"
+	         "       mamori silence from-mail [FILE|-] [--dry-run] [--config FILE]\n"
 	         "       mamori silence check --host HOST [--alert NAME] [--at TIME]",
 	.options = options,
 	.notes = "Commands:\n"
@@ -101,6 +115,8 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case OPT_ALL: c->all = true; return NULL;
 	case OPT_DRY: c->dry_run = true; return NULL;
 	case OPT_AT: c->at = arg; return NULL;
+	case OPT_CONFIG: c->config = arg; return NULL;
+	case OPT_NO_SENDER: c->no_sender_check = true; return NULL;
 	}
 	return "unhandled option";
 }
@@ -235,7 +251,50 @@ static void print_window(const struct silence_window *w, const char *verb)
 	printf("\n");
 }
 
-static int store(struct silence_window *w, size_t n, bool dry_run)
+/* The config (for [engine] and the from-mail checks); NULL or a reason. */
+static const char *load_conf(const struct scfg *c, struct conf *conf)
+{
+	return conf_load(conf, c->config);
+}
+
+/* Each window becomes an engine downtime when [engine] is configured:
+ * named alerts one service downtime each, all alerts the host's. The
+ * window is stored already: a refusal is reported, not undone. */
+static int push_downtimes(const struct conf *conf, const struct silence_window *w, size_t n, const char *author,
+                          bool dry_run)
+{
+	struct engine eng;
+	const char *e = engine_config(conf, &eng);
+	if (e) {
+		engine_free(&eng);
+		return fail("[engine]", e);
+	}
+	int rc = 0;
+	struct buf shown = BUF_INIT;
+	for (size_t i = 0; i < n && eng.type != ENGINE_NONE; i++) {
+		char *none[] = { NULL };
+		char **alerts = w[i].alerts && w[i].alerts[0] ? w[i].alerts : none;
+		for (size_t k = 0; k == 0 || alerts[k]; k++) {
+			struct downtime d = { .host = w[i].host, .service = alerts[k], .start = w[i].start,
+			                      .end = w[i].end, .author = author, .comment = w[i].comment };
+			e = engine_downtime(&eng, &d, dry_run, &shown);
+			if (e) {
+				fprintf(stderr, "mamori silence: the window of %s is stored, but the engine (%s) has no "
+				        "downtime: %s\n", w[i].host, engine_describe(&eng), e);
+				rc = 1;
+			} else if (dry_run) {
+				printf("would send: %s%s", shown.s, shown.s[shown.len - 1] == '\n' ? "" : "\n");
+			}
+			if (!alerts[k])
+				break;
+		}
+	}
+	buf_free(&shown);
+	engine_free(&eng);
+	return rc;
+}
+
+static int store(const struct conf *conf, struct silence_window *w, size_t n, bool dry_run, const char *author)
 {
 	if (!dry_run) {
 		const char *e = silence_add(w, n);
@@ -248,7 +307,7 @@ static int store(struct silence_window *w, size_t n, bool dry_run)
 		else
 			print_window(&w[i], dry_run ? "would add" : "added");
 	}
-	return 0;
+	return push_downtimes(conf, w, n, author, dry_run);
 }
 
 static int cmd_add(struct scfg *c)
@@ -276,7 +335,11 @@ static int cmd_add(struct scfg *c)
 	}
 	if (end <= now)
 		fprintf(stderr, "mamori silence: warning: the window has already ended\n");
-	return store(w, c->nhosts, c->dry_run);
+	struct conf conf;
+	const char *e = load_conf(c, &conf);
+	int rc = e ? fail("config", e) : store(&conf, w, c->nhosts, c->dry_run, "mamori silence");
+	conf_free(&conf);
+	return rc;
 }
 
 static const char *window_state(const struct silence_window *w, time_t now)
@@ -415,22 +478,75 @@ static int cmd_expire(struct scfg *c)
 	return 0;
 }
 
+/* A refused request changes nothing: the mail is kept with the reason
+ * (STATEDIR/silence-mail/rejected, a maildir) and the refusal logged. */
+static int refuse(const struct conf *conf, const struct scfg *c, const struct buf *raw, const char *from,
+                  const char *why)
+{
+	fprintf(stderr, "mamori silence: from-mail: refused: %s; nothing added\n", why);
+	if (c->dry_run)
+		return 1;
+	char dir[PATH_MAX], path[PATH_MAX];
+	const char *kd = conf_get(conf, "silence", "keep_dir");
+	if (kd && *kd)
+		snprintf(dir, sizeof dir, "%s/rejected", kd);
+	else
+		snprintf(dir, sizeof dir, "%s/silence-mail/rejected", state_dir());
+	const char *e = mail_keep(dir, "rejected", why, raw->s ? raw->s : "", raw->len, -1, path, sizeof path);
+	if (e)
+		fprintf(stderr, "mamori silence: from-mail: %s\n", e);
+	else
+		fprintf(stderr, "mamori silence: from-mail: the mail is kept as %s\n", path);
+	struct buf msg = BUF_INIT;
+	buf_printf(&msg, "%s; %s %s", why, e ? "NOT KEPT:" : "kept as", e ? e : path);
+	struct audit_entry ae = { .channel = "silence-mail", .target = from, .result = "rejected",
+	                          .error = msg.s, .duration_ms = -1 };
+	audit_write(conf, &ae);
+	buf_free(&msg);
+	return 1;
+}
+
 static int cmd_from_mail(struct scfg *c, int n, char **args)
 {
 	const char *path = n > 0 ? args[0] : "-";
+	bool ok;
+	time_t now = now_of(c, &ok);
+	if (!ok)
+		return fail("from-mail", "--at: not a time");
+	struct conf conf;
+	const char *e = load_conf(c, &conf);
+	if (e) {
+		conf_free(&conf);
+		return fail("config", e);
+	}
+	audit_program("mamori silence");
 	struct buf raw = BUF_INIT;
 	int r = !strcmp(path, "-") ? read_file_buf(AT_FDCWD, "/dev/stdin", &raw, 16 << 20, false)
 	                           : read_file_buf(AT_FDCWD, path, &raw, 16 << 20, false);
 	if (r < 0) {
 		buf_free(&raw);
+		conf_free(&conf);
 		return fail(path, strerror(errno));
 	}
 	struct silence_request req;
-	const char *e = silence_mail_parse(buf_cstr(&raw), raw.len, time(NULL), &req);
-	buf_free(&raw);
+	e = silence_mail_parse(buf_cstr(&raw), raw.len, now, &req);
 	if (e) {
 		fprintf(stderr, "mamori silence: from-mail: %s; nothing added\n", e);
+		buf_free(&raw);
+		conf_free(&conf);
 		return 1;
+	}
+	char who[1024];
+	struct mail_auth_cfg acfg = { .nids = 0 };
+	struct mail_auth_info info;   /* only From: here; the guard judges */
+	mail_auth_read(buf_cstr(&raw), raw.len, &acfg, &info);
+	e = silence_guard(&conf, buf_cstr(&raw), raw.len, &req, now, !c->no_sender_check, who, sizeof who);
+	if (e) {
+		int rc = refuse(&conf, c, &raw, info.from, e);
+		silence_request_free(&req);
+		buf_free(&raw);
+		conf_free(&conf);
+		return rc;
 	}
 	struct buf comment = BUF_INIT;
 	buf_puts(&comment, req.company);
@@ -451,16 +567,30 @@ static int cmd_from_mail(struct scfg *c, int n, char **args)
 		w[i].end = req.end;
 		w[i].comment = (char *)buf_cstr(&comment);
 	}
-	if (req.end <= time(NULL))
+	if (req.end <= now)
 		fprintf(stderr, "mamori silence: warning: the requested period has already ended\n");
 	int rc = 0;
 	if (!c->dry_run && (e = silence_add(w, ns)) != NULL)
 		rc = fail("cannot store the windows", e);
 	for (size_t i = 0; i < ns && !rc; i++)
 		print_window(&w[i], c->dry_run ? "would add" : "added");
+	if (!rc && !c->dry_run) {
+		struct buf msg = BUF_INIT;
+		for (size_t i = 0; i < ns; i++)
+			buf_printf(&msg, "%s%s %s", i ? ", " : "", w[i].host, w[i].id);
+		struct audit_entry ae = { .channel = "silence-mail", .target = msg.s, .result = "added",
+		                          .via = who[0] ? who : "unchecked sender (--no-sender-check)",
+		                          .duration_ms = -1 };
+		audit_write(&conf, &ae);
+		buf_free(&msg);
+	}
+	if (!rc)
+		rc = push_downtimes(&conf, w, ns, info.from[0] ? info.from : "mamori silence", c->dry_run);
 	free(w);
 	buf_free(&comment);
 	silence_request_free(&req);
+	buf_free(&raw);
+	conf_free(&conf);
 	return rc;
 }
 

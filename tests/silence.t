@@ -258,6 +258,9 @@ $mails{retyped} = encode('UTF-8', "お世話になります。\n\n会社名：�
     . "作業日時：2026/11/23 01:00～03:00\n作業内容：設定変更\n対象アラート：HTTP\n");
 for my $k (sort keys %mails) { put("$dir/$k.eml", $mails{$k}) }
 
+# the CLI judges the mail as on 2026-11-20 (the periods above are fixed
+# dates), sender unchecked: the sender checks have their own part below
+my @unchecked = ('--no-sender-check', '--at', '2026-11-20T09:00+09:00');
 sub parse_mail {
     my ($k) = @_;
     my $r = run_prog([$tool, 'mail', "$dir/$k.eml", $now]);
@@ -343,7 +346,7 @@ is(cli('from-mail', "$dir/none.eml")->{exit}, 1, 'a missing file fails');
     # standard input, as a mail filter or a person piping it would
     open my $saved, '>&', \*STDOUT or die;
     open STDOUT, '>', "$dir/stdin.out" or die;
-    open my $p, '|-', $mamori, 'silence', 'from-mail', '--dry-run', '-' or die "$mamori: $!";
+    open my $p, '|-', $mamori, 'silence', 'from-mail', '--dry-run', @unchecked, '-' or die "$mamori: $!";
     print $p $mails{jis};
     close $p;
     my $rc = $?;
@@ -353,7 +356,7 @@ is(cli('from-mail', "$dir/none.eml")->{exit}, 1, 'a missing file fails');
 }
 
 # the CLI adds one window per server, comment = company + summary
-$r = cli('from-mail', "$dir/qp.eml");
+$r = cli('from-mail', @unchecked, "$dir/qp.eml");
 is($r->{exit}, 0, 'from-mail stores the QP request') or diag($r->{err});
 like($r->{out}, qr/^added [0-9a-f]{8}  web01 .*\nadded [0-9a-f]{8}  web02\.example\.jp /m, 'one window per server');
 my $w = listed();
@@ -361,9 +364,117 @@ is(scalar @$w, 2, 'two windows');
 is($w->[1]{comment}, '株式会社サンプル ECサイト / OSパッチ適用に伴う再起動', 'comment: company / summary');
 like(match('web02.example.jp', 'HTTP', $s0100 + 3600), qr/^1 /, 'the mailed window holds an alert in its period');
 like(match('web02.example.jp', 'HTTP', $s0100 + 7200), qr/^0/, 'and not after it');
-$r = cli('from-mail', '--dry-run', "$dir/jis.eml");
+$r = cli('from-mail', '--dry-run', @unchecked, "$dir/jis.eml");
 like($r->{out}, qr/^would add  app01  2026-11-23 23:00 - 2026-11-24 02:00  alerts: HTTP, PING\n/m, '--dry-run prints');
 is(scalar @{ listed() }, 2, '--dry-run stores nothing');
+
+# ---- from-mail: who may silence what (issue 10) --------------------------
+# The sender is judged from the Authentication-Results header of our MTA
+# (authserv-id mx.mamori.test); each [silence-senders] group names its
+# senders, hosts and (optionally) alerts; windows are bounded.
+{
+    my $st = fresh_state();
+    my $tokf = "$dir/silence.token";
+    put($tokf, "s3cret-Token-42\n");
+    chmod 0600, $tokf;
+    my $conf = "$dir/silence.ini";
+    put($conf, encode('UTF-8', <<"INI"));
+[mail-auth]
+authserv_id = mx.mamori.test
+
+[silence-senders sample]
+senders = \@example.co.jp
+hosts = web01, web02.example.jp, app*
+
+[silence-senders other]
+senders = ops\@other.example
+hosts = db01
+alerts = MySQL, URL 応答監視
+auth = none
+token_file = $tokf
+
+[silence]
+max_window = 6h
+INI
+    my $at = '2026-12-01T09:00+09:00';
+    my $ar_ok = "Authentication-Results: mx.mamori.test (postfix);\r\n\tdkim=pass (2048-bit key) header.d=example.co.jp "
+              . "header.i=\@example.co.jp;\r\n\tspf=none smtp.mailfrom=example.co.jp\r\n";
+    my $req_mail = sub {
+        my (%o) = @_;
+        my %f = (%base, '期間' => $o{period} // '2026/12/01 10:00 ～ 2026/12/01 12:00',
+                 '対象サーバ名' => $o{servers} // 'web01', '対象警報' => $o{alerts} // 'すべての警報');
+        my $h = ($o{ar} // '') . 'From: ' . ($o{from} // '=?UTF-8?B?5bGx55Sw?= <yamada@example.co.jp>') . "\r\n"
+              . "Subject: $subject_b\r\nMessage-ID: <r" . int(rand(1e9)) . "\@example.co.jp>\r\n"
+              . "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+        return $h . crlf(encode('UTF-8', mail_text(%f) . ($o{extra} // '')));
+    };
+    my $n = 0;
+    my $try = sub {
+        my (%o) = @_;
+        my $f = "$dir/guard" . ++$n . '.eml';
+        put($f, $req_mail->(%o));
+        return cli('from-mail', '--config', $conf, '--at', $at, $f);
+    };
+    my $r = $try->(ar => $ar_ok);
+    is($r->{exit}, 0, 'from-mail: dkim=pass for the From: domain from our authserv-id is accepted') or diag($r->{err});
+    like($r->{out}, qr/^added [0-9a-f]{8}  web01 /m, 'and the window is added');
+    my $count = scalar @{ listed() };
+    my @refusals = (
+        ['no Authentication-Results (a forged From:)', {}, qr/no Authentication-Results from a trusted authserv-id/],
+        ['an untrusted authserv-id',
+         { ar => "Authentication-Results: evil.example; dkim=pass header.d=example.co.jp\r\n" },
+         qr/no Authentication-Results from a trusted authserv-id \(1 other header ignored\)/],
+        ['dkim=fail in our header, a forged pass below it',
+         { ar => "Authentication-Results: mx.mamori.test; dkim=fail header.d=example.co.jp\r\n"
+                . "Authentication-Results: mx.mamori.test; dkim=pass header.d=example.co.jp\r\n" },
+         qr/no pass for example\.co\.jp at mx\.mamori\.test \(dkim=fail for example\.co\.jp\)/],
+        ['a pass for another domain',
+         { ar => "Authentication-Results: mx.mamori.test; dkim=pass header.d=evil.example; spf=pass smtp.mailfrom=x\@evil.example\r\n" },
+         qr/no pass for example\.co\.jp/],
+        ['a sender of no group', { ar => $ar_ok, from => 'mallory@example.net' },
+         qr/mallory\@example\.net is in no \[silence-senders\] group/],
+        ['two From: addresses', { ar => $ar_ok, from => 'yamada@example.co.jp, mallory@example.net' }, qr/more than one address/],
+        ['a host of another customer', { ar => $ar_ok, servers => "web01\ndb01" },
+         qr/may not silence db01 \(\[silence-senders sample\] hosts\)/],
+        ['a window longer than max_window', { ar => $ar_ok, period => '2026/12/01 10:00 ～ 2026/12/01 17:00' },
+         qr/7\.0 h long, more than the 6\.0 h allowed/],
+        ['a start in the past', { ar => $ar_ok, period => '2026/12/01 08:00 ～ 2026/12/01 10:00' }, qr/starts 60 min in the past/],
+        ['the token group without its token', { from => 'ops@other.example', servers => 'db01' }, qr/shared token is missing/],
+        ['the token group, an alert it may not silence',
+         { from => 'ops@other.example', servers => 'db01', alerts => 'HTTP', extra => "s3cret-Token-42\n" },
+         qr/may not silence the alert HTTP/],
+    );
+    for my $t (@refusals) {
+        my ($name, $o, $re) = @$t;
+        my $r = $try->(%$o);
+        is($r->{exit}, 1, "refused: $name");
+        like($r->{err}, $re, "$name: the reason") or diag($r->{err});
+    }
+    is(scalar @{ listed() }, $count, 'the refused mails added nothing');
+    opendir(my $dh, "$st/silence-mail/rejected/new") or die "no rejected folder: $!";
+    my @kept = grep { !/^\./ } readdir $dh;
+    is(scalar @kept, scalar @refusals, 'each refused mail is kept in the rejected maildir');
+    my $first = do { local $/; open my $f, '<', "$st/silence-mail/rejected/new/" . (sort @kept)[0] or die; <$f> };
+    like($first, qr/\AX-Mamori-Kept: rejected\nX-Mamori-Reason: .+\n(?:From|Authentication-Results): /,
+         'with the reason above the original headers');
+    my @audit = map { JSON::PP->new->decode($_) } do { open my $f, '<', "$st/audit.log" or die; <$f> };
+    is(scalar(grep { $_->{result} eq 'rejected' && $_->{channel} eq 'silence-mail' } @audit), scalar @refusals,
+       'every refusal is in the audit log');
+    is(scalar(grep { $_->{result} eq 'added' } @audit), 1, 'and the accepted mail');
+
+    $r = $try->(ar => "Authentication-Results: mx.mamori.test; spf=pass smtp.mailfrom=bounce\@example.co.jp\r\n",
+                servers => 'app07', period => '2026/12/01 08:50 ～ 2026/12/01 12:00');
+    is($r->{exit}, 0, 'spf=pass for the domain, a host by glob, a start 10 min ago (within the tolerance)') or diag($r->{err});
+    $r = $try->(ar => "Authentication-Results: mx.mamori.test; dmarc=pass (p=reject) header.from=example.co.jp\r\n",
+                servers => 'web02.example.jp');
+    is($r->{exit}, 0, 'dmarc=pass for the From: domain') or diag($r->{err});
+    $r = $try->(from => 'ops@other.example', servers => 'db01', extra => "認証: s3cret-Token-42\n");
+    is($r->{exit}, 0, 'the token group with its token') or diag($r->{err});
+    my ($db) = grep { $_->{host} eq 'db01' } @{ listed() };
+    is_deeply($db->{alerts}, ['MySQL', 'URL 応答監視'], 'すべての警報 from that group covers only its alerts');
+    $r = cli('add', '--config', "$dir/none.ini", '--host', 'x', '--end', '+1h');
+    is($r->{exit}, 1, 'a --config that does not exist is an error');
+}
 
 # ---- the mass-incident ring ---------------------------------------------
 fresh_state();

@@ -1,4 +1,4 @@
-/* The notifiers' configuration: one INI file (parsed by inih).
+/* The notifiers' configuration: one INI file (parsed by lib/ini).
  *
  * Path: --config FILE, else the environment variable MAMORI_CONFIG, else
  * SYSCONFDIR/mamori/mamori.ini. The default file may be missing (every

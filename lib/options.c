@@ -118,7 +118,7 @@ int program_parse(const struct program *p, int argc, char **argv, option_fn fn, 
 
 	plugin_service = p->service;
 	if (argc == 2 && !strncmp(argv[1], "--definition=", 13))
-		exit(program_definition(p, argv[1] + 13));
+		exit(program_definition(p, argv[1] + 13, argv[0]));
 	so[ns++] = ':';  /* report a missing argument as ':' */
 	for (const struct option_spec *o = common_opts; o->name; o++)
 		add_opt(lo, so, &nl, &ns, o);

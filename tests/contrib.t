@@ -1,6 +1,7 @@
-# The engine definitions each program prints (--definition=icinga2|nagios,
-# what contrib/ is generated from) are accepted by the real engines:
-# `icinga2 daemon -C` and `nagios4 -v`, with a service for every command.
+# The engine definitions: every program prints its own (--definition=
+# icinga2|nagios, what the build generates contrib/'s command files from),
+# the generated files hold all of them, and the real engines accept them
+# with the hand-written examples: `icinga2 daemon -C` and `nagios4 -v`.
 use strict;
 use warnings;
 use Test::More;
@@ -9,131 +10,113 @@ use Mamori::Test;
 use Mamori::Server qw(need_binary write_file);
 
 my $build = $ENV{MAMORI_BUILD} // '.';
+my $src = $ENV{MAMORI_SRC} // '.';
 my $ICINGA2 = '/usr/sbin/icinga2';
 my $NAGIOS = '/usr/sbin/nagios4';
 need_binary($ICINGA2);
 need_binary($NAGIOS);
 
-opendir(my $dh, "$build/plugins") or die "$build/plugins: $!";
-my @programs = sort grep { /^check_\w+\z/ && -x "$build/plugins/$_" && !-d _ } readdir $dh;
-closedir $dh;
-ok(@programs >= 20, scalar(@programs) . ' plugins to define');
+sub slurp { my ($f) = @_; open my $h, '<', $f or die "$f: $!"; local $/; <$h> }
 
-my (%icinga, %nagios, @defined);
-for my $p (@programs) {
+# every check_*, recover_* and notify_* of the build
+my @programs;
+for my $dir (qw(plugins handlers notifiers)) {
+    opendir(my $dh, "$build/$dir") or die "$build/$dir: $!";
+    push @programs, map { "$dir/$_" } sort grep { /^(?:check_\w+|recover(?:_\w+)?|notify_\w+)\z/ && -x "$build/$dir/$_" && !-d _ } readdir $dh;
+    closedir $dh;
+}
+ok(@programs >= 40, scalar(@programs) . ' programs to define');
+
+my %type = (check => 'CheckCommand', recover => 'EventCommand', notify => 'NotificationCommand');
+for my $path (@programs) {
+    (my $p = $path) =~ s{.*/}{};
+    my %def;
     for my $kind (qw(icinga2 nagios)) {
-        my $r = run_prog(["$build/plugins/$p", "--definition=$kind"]);
+        my $r = run_prog(["$build/$path", "--definition=$kind"]);
         is($r->{exit}, 0, "$p --definition=$kind exits 0") or diag($r->{err});
-        ($kind eq 'icinga2' ? \%icinga : \%nagios)->{$p} = $r->{out};
+        $def{$kind} = $r->{out};
     }
+    my ($family) = $p =~ /^(check|recover|notify)/;
     (my $short = $p) =~ s/^check_//;
-    # the engines below get only what printed a definition and nothing else
-    push @defined, $p if $icinga{$p} =~ /\Aobject / && $nagios{$p} =~ /\Adefine /
-        && !grep { !/^object|^define|^\s|^\}|^$/ } split /\n/, $icinga{$p} . $nagios{$p};
-    like($icinga{$p}, qr/^object CheckCommand "mamori_\Q$short\E" \{$/m, "$p: an Icinga 2 CheckCommand");
-    like($icinga{$p}, qr{command = \[ MamoriPluginDir \+ "/\Q$p\E" \]}, "$p: its command");
-    like($nagios{$p}, qr/command_name\tmamori_\Q$p\E$/m, "$p: a Nagios command");
-    # every long option of --help is an argument of the CheckCommand
-    my $help = run_prog(["$build/plugins/$p", '--help'])->{out};
+    like($def{icinga2}, qr/^object $type{$family} "mamori_\Q$short\E" \{$/m, "$p: an Icinga 2 $type{$family}");
+    like($def{icinga2}, qr{command = \[ MamoriPluginDir \+ "/\Q$p\E" \]}, "$p: its own command (an alias too)");
+    like($def{nagios}, qr/command_name\tmamori_\Q$p\E$/m, "$p: a Nagios command");
+    unlike($def{nagios}, qr/\$(?!ARG1\$)[A-Z]+\$/, "$p: no macro on the Nagios command line but \$ARG1\$");
+    # every long option of --help is an argument
+    my $help = run_prog(["$build/$path", '--help'])->{out};
     for my $o ($help =~ /^\s+(?:-\w, )?--([\w-]+)/mg) {
         next if $o eq 'help' || $o eq 'version';
-        like($icinga{$p}, qr/"--\Q$o\E" = \{/, "$p: --$o is an argument");
+        like($def{icinga2}, qr/"--\Q$o\E" = \{/, "$p: --$o is an argument");
     }
 }
-# a bad kind is refused, and the option is not taken for anything else
+# defaults that make the commands work as they are
+my $ev = run_prog(["$build/handlers/recover_http", '--definition=icinga2'])->{out};
+like($ev, qr/vars\.mamori_recover_http_state_type = "\$service\.state_type\$"/, 'EventCommand: the state type by default');
+my $nt = run_prog(["$build/notifiers/notify_mail", '--definition=icinga2'])->{out};
+like($nt, qr/vars\.mamori_notify_mail_to = "\$user\.email\$"/, 'NotificationCommand: the user\'s address by default');
+like(run_prog(["$build/plugins/check_dns", '--definition=icinga2'])->{out},
+     qr/vars\.mamori_dns_hostname = "\$host\.name\$"/, 'check_dns: -H is the name to look up');
 my $bad = run_prog(["$build/plugins/check_load", '--definition=puppet']);
 is($bad->{exit}, 3, '--definition=puppet: exit 3');
 
-# Icinga 2: the commands, a host, and a service per command with a value
-# for every variable kind, validated by the real daemon.
+# the generated files hold every program's definition
+my $gen_icinga = slurp("$build/contrib/icinga2/mamori-commands.conf");
+my $gen_nagios = slurp("$build/contrib/nagios/mamori-commands.cfg");
+for my $path (@programs) {
+    (my $p = $path) =~ s{.*/}{};
+    (my $short = $p) =~ s/^check_//;
+    like($gen_icinga, qr/"mamori_\Q$short\E" \{/, "generated Icinga 2 file: $p");
+    like($gen_nagios, qr/command_name\tmamori_\Q$p\E$/m, "generated Nagios file: $p");
+}
+like(slurp("$build/contrib/icinga2/mamori-constants.conf"), qr/^const MamoriPluginDir = "\//m, 'constants: the plugin dir');
+
+# Icinga 2: constants + generated commands + the example, and a service per
+# CheckCommand with its event handler, validated by the real daemon
 {
     my $d = tempdir('icinga2-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     mkdir "$d/$_" for qw(lib log cache spool run zones.d);
+    my @checks = map { (my $s = $_) =~ s{.*/check_}{}; $s } grep { m{/check_} } @programs;
     my $services = join '', map {
-        (my $s = $_) =~ s/^check_//;
-        "object Service \"$s\" {\n\thost_name = \"web1\"\n\tcheck_command = \"mamori_$s\"\n"
-          . "\tvars.mamori_${s}_verbose = true\n}\n"
-    } @defined;
-    write_file("$d/commands.conf", join "\n", map { $icinga{$_} } @defined);
+        "object Service \"all-$_\" {\n\thost_name = \"web01\"\n\tcheck_command = \"mamori_$_\"\n"
+          . "\tevent_command = \"mamori_recover_http\"\n\tvars.mamori_${_}_verbose = true\n}\n"
+    } @checks;
     write_file("$d/icinga2.conf", <<"EOF");
-const MamoriPluginDir = "$build/plugins"
-include "commands.conf"
-object Host "web1" {
-	address = "127.0.0.1"
-	check_command = "mamori_ping"
-}
+include "$build/contrib/icinga2/mamori-constants.conf"
+include "$build/contrib/icinga2/mamori-commands.conf"
+include "$src/contrib/icinga2/mamori-example.conf"
 $services
 EOF
     my $r = run_prog([$ICINGA2, 'daemon', '-C', '-c', "$d/icinga2.conf",
                       "-DConfigDir=$d", "-DDataDir=$d/lib", "-DLogDir=$d/log", "-DCacheDir=$d/cache",
                       "-DSpoolDir=$d/spool", "-DInitRunDir=$d/run", "-DZonesDir=$d/zones.d",
                       '-DRunAsUser=root', '-DRunAsGroup=root'], timeout => 120);
-    is($r->{exit}, 0, 'icinga2 daemon -C accepts every CheckCommand') or diag($r->{out} . $r->{err});
+    is($r->{exit}, 0, 'icinga2 daemon -C accepts the commands and the example') or diag($r->{out} . $r->{err});
     like($r->{out}, qr/Finished validating the configuration/, 'icinga2 validated it');
-    my $n = () = $r->{out} =~ /(\d+) Services?\./;
-    like($r->{out}, qr/\b@{[ scalar @defined ]} Services\b/, 'one service per command');
+    unlike($r->{out}, qr/warning\/config/, 'no config warnings') or diag($r->{out});
+    # the example applies its 9 port services to web01 (the local ones need
+    # an agent endpoint), a mail and a chat notification to each
+    my $n_recover = grep { m{/recover} } @programs;
+    my $n_notify = grep { m{/notify_} } @programs;
+    like($r->{out}, qr/\b@{[ @checks + 9 ]} Services\b/, 'the example\'s 9 services and one per CheckCommand');
+    like($r->{out}, qr/\b@{[ 2 * (@checks + 9) ]} Notifications\b/, 'a mail and a chat notification on every service of web01');
+    like($r->{out}, qr/\b$n_recover EventCommands\b/, "$n_recover EventCommands");
+    like($r->{out}, qr/\b$n_notify NotificationCommands\b/, "$n_notify NotificationCommands");
 }
 
-# Nagios 4: the commands and a service using each, validated with -v.
+# Nagios 4: generated commands + the example + a service per check
 {
     my $d = tempdir('nagios-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     mkdir "$d/$_" for qw(rw tmp spool spool/checkresults);
-    write_file("$d/commands.cfg", join "\n", map { $nagios{$_} } @defined);
+    my @checks = map { (my $s = $_) =~ s{.*/}{}; $s } grep { m{/check_} } @programs;
     my $services = join '', map {
-        "define service {\n\thost_name\tweb1\n\tservice_description\t$_\n"
-          . "\tcheck_command\tmamori_$_!-t 10\n\tuse\tgeneric\n}\n"
-    } @defined;
-    write_file("$d/objects.cfg", <<"EOF");
-define timeperiod {
-	timeperiod_name	always
-	alias	always
-	sunday	00:00-24:00
-	monday	00:00-24:00
-	tuesday	00:00-24:00
-	wednesday	00:00-24:00
-	thursday	00:00-24:00
-	friday	00:00-24:00
-	saturday	00:00-24:00
-}
-define command {
-	command_name	notify-none
-	command_line	/bin/true
-}
-define contact {
-	contact_name	ops
-	host_notifications_enabled	0
-	service_notifications_enabled	0
-	host_notification_period	always
-	service_notification_period	always
-	host_notification_options	n
-	service_notification_options	n
-	host_notification_commands	notify-none
-	service_notification_commands	notify-none
-}
-define host {
-	host_name	web1
-	address	127.0.0.1
-	check_command	mamori_check_ping!-w 100,20% -c 500,60%
-	max_check_attempts	3
-	check_period	always
-	notification_period	always
-	contacts	ops
-}
-define service {
-	name	generic
-	register	0
-	max_check_attempts	3
-	check_interval	5
-	retry_interval	1
-	check_period	always
-	notification_period	always
-	contacts	ops
-}
-$services
-EOF
+        "define service {\n\tuse\tmamori-service\n\thost_name\tweb01\n\tservice_description\tall $_\n"
+          . "\tcheck_command\tmamori_$_!-t 10\n\tevent_handler\tmamori_recover_http\n}\n"
+    } @checks;
+    write_file("$d/all.cfg", $services);
     write_file("$d/nagios.cfg", <<"EOF");
-cfg_file=$d/commands.cfg
-cfg_file=$d/objects.cfg
+cfg_file=$build/contrib/nagios/mamori-commands.cfg
+cfg_file=$src/contrib/nagios/mamori-example.cfg
+cfg_file=$d/all.cfg
 log_file=$d/nagios.log
 lock_file=$d/nagios.lock
 temp_file=$d/tmp/nagios.tmp
@@ -146,12 +129,14 @@ state_retention_file=$d/retention.dat
 retain_state_information=0
 nagios_user=root
 nagios_group=root
+enable_environment_macros=1
 illegal_macro_output_chars=`~\$&|'"<>
 EOF
     my $r = run_prog([$NAGIOS, '-v', "$d/nagios.cfg"], timeout => 60);
-    is($r->{exit}, 0, 'nagios4 -v accepts every command') or diag($r->{out});
+    is($r->{exit}, 0, 'nagios4 -v accepts the commands and the example') or diag($r->{out});
     like($r->{out}, qr/Total Errors:\s+0/, 'no errors');
-    like($r->{out}, qr/Checked @{[ scalar @defined ]} services/, 'one service per command');
+    like($r->{out}, qr/Total Warnings:\s+0/, 'no warnings') or diag($r->{out});
+    like($r->{out}, qr/Checked @{[ scalar(@checks) + 11 ]} services/, 'the example\'s 11 services and one per check');
 }
 
 done_testing;

@@ -604,9 +604,11 @@ static const unsigned char *scan_lines(struct logscan *ls, const unsigned char *
 {
 	if (ls->nrx) {
 		/* a regex must see each line as its own subject; a slow one may
-		 * not finish a buffer in time, so the clock is read as it goes */
-		for (unsigned n = 1; p < end; n++) {
-			if (n % 64 == 0 && past_deadline())
+		 * not finish a buffer in time, so the clock is read before every
+		 * line: one line that backtracks to PCRE2's match limit can take
+		 * tens of milliseconds on a busy machine, 64 of them a second */
+		for (; p < end;) {
+			if (past_deadline())
 				return p;
 			const unsigned char *e = memchr(p, '\n', (size_t)(end - p));
 			ls->lines++;

@@ -718,6 +718,15 @@ static enum http_rc classify(struct fetch *f, CURLcode rc)
 	snprintf(f->res->detail, sizeof f->res->detail, "%s", rc == CURLE_OK ? "" : why);
 	switch (rc) {
 	case CURLE_OK:
+		/* libcurl ends a response whose connection closed inside the
+		 * header block ("HTTP/1.1 200 OK\r\nContent-" then EOF) as a
+		 * success with no body: the headers never ended, so it is no
+		 * HTTP response at all */
+		if (f->in_headers && !f->req->handshake_only) {
+			snprintf(f->res->detail, sizeof f->res->detail,
+			         "the connection closed before the end of the headers");
+			return HTTP_BAD_RESPONSE;
+		}
 		return HTTP_OK;
 	case CURLE_WRITE_ERROR:         /* a callback said stop */
 		return f->too_big ? HTTP_TOO_LARGE : f->stopped ? HTTP_OK : f->loop ? HTTP_REDIRECT_LOOP : HTTP_TRANSFER_FAIL;

@@ -10,7 +10,10 @@
  *    "error":null,"duration_ms":12.3,"attempt":1,"program":"notify_mail"}
  * result is one of: sent, failed (this path failed, others may follow),
  * spooled, lost (could not send nor spool), silenced, dropped, resent,
- * resend-failed.
+ * resend-failed; notify_call adds one per call with its outcome
+ * (confirmed, refused, nokey, voicemail, noanswer, busy, toolong, failed,
+ * cancelled, skipped: the callee is inside the skip interval) and held (a
+ * mass incident holds the calls).
  * Writing the audit never stops a notification: a failure is one line on
  * stderr. */
 #ifndef MAMORI_AUDIT_H

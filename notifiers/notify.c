@@ -86,7 +86,7 @@ const char *notify_template(struct notify *n, const char *section, const char *d
 	return template_load(t, name, conf_template_dir(&n->conf));
 }
 
-static bool silenced(struct notify *n, const char *id, const char *target)
+bool notify_silenced(struct notify *n, const char *channel, const char *id, const char *target)
 {
 	if (n->ignore_silence)
 		return false;
@@ -107,7 +107,7 @@ static bool silenced(struct notify *n, const char *id, const char *target)
 	printf("%s: silenced by window %s until %s, not sent\n", n->program, hit.id, until);
 	struct buf why = BUF_INIT;
 	buf_printf(&why, "silence window %s", hit.id);
-	struct audit_entry e = { .channel = n->channel, .target = target, .id = id, .result = "silenced",
+	struct audit_entry e = { .channel = channel, .target = target, .id = id, .result = "silenced",
 	                         .error = buf_cstr(&why), .duration_ms = -1 };
 	audit_write(&n->conf, &e);
 	buf_free(&why);
@@ -122,7 +122,7 @@ int notify_deliver(struct notify *n, const char *id, const char *target, json_t 
 		free(s);
 		return NOTIFY_SENT;
 	}
-	if (silenced(n, id, target))
+	if (notify_silenced(n, n->channel, id, target))
 		return NOTIFY_SENT;
 	if (!n->no_flush) {
 		/* what waits is older than what we send: it goes first, bounded */

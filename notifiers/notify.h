@@ -82,6 +82,11 @@ const char *notify_template(struct notify *n, const char *section, const char *d
  * in the payload already, e.g. Message-ID), target for humans (audit,
  * list). Prints one result line, returns the exit code. */
 int notify_deliver(struct notify *n, const char *id, const char *target, json_t *payload);
+/* Is the notice held by a silence window (and not --ignore-silence)? Says
+ * so on stdout and in the audit log under channel; a silence file that
+ * cannot be read holds nothing. notify_deliver asks it; notify_call, which
+ * places calls instead of delivering a payload, asks it itself. */
+bool notify_silenced(struct notify *n, const char *channel, const char *id, const char *target);
 
 void notify_free(struct notify *n);
 

@@ -209,30 +209,6 @@ static size_t load_callees(const struct conf *c, const char *list, struct callee
 	return n;
 }
 
-static bool silenced(struct notify *n, const char *id, const char *target)
-{
-	if (n->ignore_silence)
-		return false;
-	struct silence_hit hit;
-	struct buf err = BUF_INIT;
-	const char *svc = notice_get(&n->notice, NF_SERVICE);
-	int r = silence_match_addr(notice_get(&n->notice, NF_HOST), notice_get(&n->notice, NF_ADDRESS),
-	                           *svc ? svc : NULL, notice_time(&n->notice), &hit, &err);
-	if (r < 0)
-		fprintf(stderr, "notify_call: cannot read the silence windows (%s): calling anyway\n", buf_cstr(&err));
-	buf_free(&err);
-	if (r != 1)
-		return false;
-	printf("notify_call: silenced by window %s, no call\n", hit.id);
-	struct buf why = BUF_INIT;
-	buf_printf(&why, "silence window %s", hit.id);
-	struct audit_entry e = { .channel = "call", .target = target, .id = id, .result = "silenced",
-	                         .error = buf_cstr(&why), .duration_ms = -1 };
-	audit_write(&n->conf, &e);
-	buf_free(&why);
-	return true;
-}
-
 struct provider_setup {
 	struct twilio_cfg tw;
 	struct exec_cfg ex;
@@ -409,7 +385,7 @@ int main(int argc, char **argv)
 		printf("message: %s\n", buf_cstr(&msg));
 		goto out;
 	}
-	if (silenced(&o.n, id, buf_cstr(&target)))
+	if (notify_silenced(&o.n, "call", id, buf_cstr(&target)))
 		goto out;
 	if (o.background)
 		go_background(id, timeout_remaining());

@@ -269,3 +269,43 @@ const char *conf_template_dir(const struct conf *c)
 	const char *v = conf_get(c, "mamori", "template_dir");
 	return v && *v ? v : SYSCONFDIR "/mamori/templates";
 }
+
+char **conf_words(const char *list)
+{
+	char **v = xcalloc(1, sizeof *v);
+	size_t n = 0;
+	const char *p = list ? list : "";
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		const char *a = p, *b = p + len;
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if (b > a) {
+			v = xrealloc(v, (n + 2) * sizeof *v);
+			v[n] = xmalloc((size_t)(b - a) + 1);
+			memcpy(v[n], a, (size_t)(b - a));
+			v[n][b - a] = '\0';
+			v[++n] = NULL;
+		}
+		p += len + (p[len] == ',');
+	}
+	return v;
+}
+
+void conf_words_free(char **words)
+{
+	for (size_t i = 0; words && words[i]; i++)
+		free(words[i]);
+	free(words);
+}
+
+const char *conf_contact(const struct conf *c, const char *word, const char *key, bool direct)
+{
+	if (direct)
+		return word;
+	char sec[160];
+	snprintf(sec, sizeof sec, "contact %s", word);
+	return conf_get(c, sec, key);
+}

@@ -80,6 +80,15 @@ const char *conf_secret(const struct conf *c, const struct conf_section *s, cons
                         struct buf *out, bool *found);
 
 /* Value parsers: NULL or a reason. */
+/* The words of a comma list ("a@x, ops ,b@y"): trimmed, empty ones
+ * skipped; a NULL-terminated array for conf_words_free. */
+char **conf_words(const char *list);
+void conf_words_free(char **words);
+/* A recipient word as an address or a number: the word itself when it is
+ * one already (direct), else the KEY (email, phone) of [contact WORD];
+ * NULL when it is neither. */
+const char *conf_contact(const struct conf *c, const char *word, const char *key, bool direct);
+
 const char *conf_bool(const char *v, bool *out);        /* yes/no/true/false/on/off/1/0 */
 const char *conf_seconds(const char *v, double *out);   /* 0 < s <= 3600 */
 const char *conf_long(const char *v, long min, long max, long *out);

@@ -79,24 +79,12 @@ static bool lookup(void *ctx, const char *name, size_t len, struct buf *out)
 static const char *resolve(const struct conf *c, const char *list, char ***out, size_t *n, struct buf *shown)
 {
 	static char why[200];
-	char *copy = xstrdup(list ? list : ""), *save = NULL;
+	char **words = conf_words(list);
 	const char *r = NULL;
-	for (char *w = strtok_r(copy, ",", &save); w && !r; w = strtok_r(NULL, ",", &save)) {
-		while (*w == ' ' || *w == '\t')
-			w++;
-		size_t l = strlen(w);
-		while (l && (w[l - 1] == ' ' || w[l - 1] == '\t'))
-			w[--l] = '\0';
-		if (!*w)
-			continue;
-		const char *addr = w;
-		if (!strchr(w, '@')) {
-			char sec[160];
-			snprintf(sec, sizeof sec, "contact %s", w);
-			addr = conf_get(c, sec, "email");
-		}
+	for (char **w = words; *w && !r; w++) {
+		const char *addr = conf_contact(c, *w, "email", strchr(*w, '@') != NULL);
 		if (!addr || !mail_address_ok(addr)) {
-			snprintf(why, sizeof why, "mail recipient '%.60s' is not an address nor a [contact NAME] with email=", w);
+			snprintf(why, sizeof why, "mail recipient '%.60s' is not an address nor a [contact NAME] with email=", *w);
 			r = why;
 			break;
 		}
@@ -108,7 +96,7 @@ static const char *resolve(const struct conf *c, const char *list, char ***out, 
 		if (shown)
 			buf_printf(shown, "%s%s", shown->len ? ", " : "", addr);
 	}
-	free(copy);
+	conf_words_free(words);
 	return r;
 }
 

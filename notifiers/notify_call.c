@@ -178,34 +178,22 @@ static char *normalise_number(const char *s)
 static size_t load_callees(const struct conf *c, const char *list, struct callee *cl)
 {
 	size_t n = 0;
-	char *copy = xstrdup(list ? list : ""), *save = NULL;
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		while (*w == ' ' || *w == '\t')
-			w++;
-		size_t l = strlen(w);
-		while (l && (w[l - 1] == ' ' || w[l - 1] == '\t'))
-			w[--l] = '\0';
-		if (!*w)
-			continue;
+	char **words = conf_words(list);
+	for (char **w = words; *w; w++) {
 		if (n == CALL_MAX_CALLEES)
 			plugin_die(STATE_UNKNOWN, "more than %d callees: the call list holds at most %d numbers (runbook 004 "
 			           "5-2-2)", CALL_MAX_CALLEES, CALL_MAX_CALLEES);
-		const char *num = w;
-		if (strspn(w, "+0123456789 -().") != strlen(w)) {
-			char sec[160];
-			snprintf(sec, sizeof sec, "contact %s", w);
-			num = conf_get(c, sec, "phone");
-			if (!num)
-				plugin_die(STATE_UNKNOWN, "callee '%.60s' is not a number and no [contact %.60s] has phone=", w, w);
-		}
+		const char *num = conf_contact(c, *w, "phone", strspn(*w, "+0123456789 -().") == strlen(*w));
+		if (!num)
+			plugin_die(STATE_UNKNOWN, "callee '%.60s' is not a number and no [contact %.60s] has phone=", *w, *w);
 		char *norm = normalise_number(num);
 		if (!norm)
-			plugin_die(STATE_UNKNOWN, "callee '%.60s': '%.40s' is not a phone number", w, num);
-		cl[n].name = xstrdup(w);
+			plugin_die(STATE_UNKNOWN, "callee '%.60s': '%.40s' is not a phone number", *w, num);
+		cl[n].name = xstrdup(*w);
 		cl[n].number = norm;
 		n++;
 	}
-	free(copy);
+	conf_words_free(words);
 	return n;
 }
 

@@ -87,39 +87,26 @@ static const char *add_recipients(const struct conf *c, const char *list, json_t
                                   char ***out, size_t *n)
 {
 	static char why[200];
-	char *copy = xstrdup(list ? list : ""), *save = NULL;
-	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		while (*w == ' ' || *w == '\t')
-			w++;
-		size_t l = strlen(w);
-		while (l && (w[l - 1] == ' ' || w[l - 1] == '\t'))
-			w[--l] = '\0';
-		if (!*w)
-			continue;
-		const char *addr = w;
-		if (!strchr(w, '@')) {
-			char sec[160];
-			snprintf(sec, sizeof sec, "contact %s", w);
-			addr = conf_get(c, sec, "email");
-			if (!addr) {
-				snprintf(why, sizeof why, "'%.60s' is not an address and no [contact %.60s] has email=", w, w);
-				free(copy);
-				return why;
-			}
-		}
-		if (!mail_address_ok(addr)) {
+	char **words = conf_words(list);
+	const char *r = NULL;
+	for (char **w = words; *w && !r; w++) {
+		const char *addr = conf_contact(c, *w, "email", strchr(*w, '@') != NULL);
+		if (!addr) {
+			snprintf(why, sizeof why, "'%.60s' is not an address and no [contact %.60s] has email=", *w, *w);
+			r = why;
+		} else if (!mail_address_ok(addr)) {
 			snprintf(why, sizeof why, "'%.80s' is not a plain address (local@domain)", addr);
-			free(copy);
-			return why;
+			r = why;
+		} else {
+			*out = xrealloc(*out, (*n + 2) * sizeof **out);
+			(*out)[(*n)++] = xstrdup(addr);
+			(*out)[*n] = NULL;
+			json_array_append_new(rcpt, json_string(addr));
+			buf_printf(shown, "%s%s", shown->len ? ", " : "", addr);
 		}
-		*out = xrealloc(*out, (*n + 2) * sizeof **out);
-		(*out)[(*n)++] = xstrdup(addr);
-		(*out)[*n] = NULL;
-		json_array_append_new(rcpt, json_string(addr));
-		buf_printf(shown, "%s%s", shown->len ? ", " : "", addr);
 	}
-	free(copy);
-	return NULL;
+	conf_words_free(words);
+	return r;
 }
 
 static void free_list(char **v)

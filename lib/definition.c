@@ -68,7 +68,7 @@ static const struct {
 } defaults[] = {
 	/* check_dns -H is the name to look up (monitoring-plugins' meaning) */
 	{ "check_dns", "hostname", "$host.name$" },
-	{ "check_dns", "server", "$check_address$" },
+	{ "check_dns", "server", "$address$" },
 	{ "EventCommand", "state", "$service.state$" },
 	{ "EventCommand", "state-type", "$service.state_type$" },
 	{ "EventCommand", "attempt", "$service.check_attempt$" },
@@ -91,7 +91,11 @@ static const struct {
 	{ "NotificationCommand", "author", "$notification.author$" },
 	{ "NotificationCommand", "comment", "$notification.comment$" },
 	{ "NotificationCommand", "to", "$user.email$" },
-	{ "CheckCommand", "hostname", "$check_address$" },
+	/* $address$, not the ITL's $check_address$: that one is defined by the
+	 * ITL template "ipv4-or-ipv6", which these commands do not import (they
+	 * need no <itl>), so it resolved to nothing and every network check ran
+	 * without -H */
+	{ "CheckCommand", "hostname", "$address$" },
 };
 
 static void icinga_defaults(const struct program *p, const char *prefix, const struct option_spec *t)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "mail_mime.h"
@@ -137,7 +138,20 @@ int main(int argc, char **argv)
 	struct buf shown = BUF_INIT;
 	char **to = NULL, **cc = NULL;
 	size_t nto = 0, ncc = 0;
-	err = add_recipients(c, o.to.len ? buf_cstr(&o.to) : conf_get(c, "mail", "to"), rcpt, &shown, &to, &nto);
+	/* recipients: -r/--to, else the contact Nagios/Naemon notify (their
+	 * $CONTACTEMAIL$ as an environment macro; Icinga 2 passes -r), else the
+	 * config's [mail] to= */
+	const char *to_list = o.to.len ? buf_cstr(&o.to) : NULL;
+	if (!to_list && !getauxval(AT_SECURE)) {
+		const char *e = getenv("NAGIOS_CONTACTEMAIL");
+		if (!e || !*e)
+			e = getenv("ICINGA_CONTACTEMAIL");
+		if (e && *e)
+			to_list = e;
+	}
+	if (!to_list)
+		to_list = conf_get(c, "mail", "to");
+	err = add_recipients(c, to_list, rcpt, &shown, &to, &nto);
 	if (!err)
 		err = add_recipients(c, o.cc.len ? buf_cstr(&o.cc) : conf_get(c, "mail", "cc"), rcpt, &shown, &cc, &ncc);
 	if (err)

@@ -46,6 +46,14 @@ sub run_prog {
         open STDERR, '>&', $ew or POSIX::_exit(127);
         open STDIN, '<', '/dev/null';
         %ENV = (%ENV, %{ $o{env} // {} });
+        # MAMORI_VALGRIND=1: every program of the build under memcheck; an
+        # error or a definite leak exits 86 and is reported on stderr
+        if ($ENV{MAMORI_VALGRIND} && index($argv->[0], $build) == 0) {
+            my @vg = ('valgrind', '-q', '--error-exitcode=86', '--leak-check=full',
+                      '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
+                      '--trace-children=no');
+            { no warnings 'exec'; exec { $vg[0] } @vg, @$argv; }
+        }
         { no warnings 'exec'; exec { $argv->[0] } @$argv; }
         POSIX::_exit(127);
     }
@@ -70,8 +78,8 @@ sub run_prog {
         out => $buf{out}, err => $buf{err},
         secs => time - $t0, timed_out => $timed_out,
     };
-    if ($r->{err} =~ /(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:)/) {
-        fail("no sanitizer report from @$argv[0]");
+    if ($r->{err} =~ /(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|^==\d+== (?:Invalid|Conditional|Syscall param|Mismatched|Source and destination)|definitely lost in)/m) {
+        fail("no sanitizer or valgrind report from @$argv[0]");
         diag($r->{err});
     }
     return $r;

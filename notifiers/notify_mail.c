@@ -176,6 +176,17 @@ int main(int argc, char **argv)
 	struct buf subject = BUF_INIT, body = BUF_INIT, data = BUF_INIT;
 	tmpl_render(&subject, t.subject, ESC_HEADER, &o.n.notice);
 	tmpl_render(&body, t.body, ESC_TEXT, &o.n.notice);
+	/* runbook 001 reports `top`, `free` and `df` with a load, swap or disk
+	 * alert: the plugins' long output holds them (the top-N lists, the free
+	 * view, the df table). The runbooks' templates stay word for word; the
+	 * long output follows them unless a template places ${LONG_OUTPUT}. */
+	const char *lo = notice_get(&o.n.notice, NF_LONG_OUTPUT);
+	if (*lo && !strstr(t.body, "${LONG_OUTPUT}")) {
+		size_t tl = strlen(t.name);
+		bool ja = tl >= 3 && !strcmp(t.name + tl - 3, "-ja");
+		buf_printf(&body, "%s%s\n%s%s", body.len && body.s[body.len - 1] == '\n' ? "\n" : "\n\n",
+		           ja ? "【詳細】" : "Details:", lo, lo[strlen(lo) - 1] == '\n' ? "" : "\n");
+	}
 
 	char id[SPOOL_ID_MAX];
 	spool_new_id(id);

@@ -98,7 +98,7 @@ EOF
     my $n_recover = grep { m{/recover} } @programs;
     my $n_notify = grep { m{/notify_} } @programs;
     like($r->{out}, qr/\b@{[ @checks + 9 ]} Services\b/, 'the example\'s 9 services and one per CheckCommand');
-    like($r->{out}, qr/\b@{[ 2 * (@checks + 9) ]} Notifications\b/, 'a mail and a chat notification on every service of web01');
+    like($r->{out}, qr/\b@{[ 2 * (@checks + 9) + 1 ]} Notifications\b/, 'a mail and a chat notification on every service of web01, a call for the host');
     like($r->{out}, qr/\b$n_recover EventCommands\b/, "$n_recover EventCommands");
     like($r->{out}, qr/\b$n_notify NotificationCommands\b/, "$n_notify NotificationCommands");
 }

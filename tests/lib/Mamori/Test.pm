@@ -50,6 +50,7 @@ sub run_prog {
         # error or a definite leak exits 86 and is reported on stderr
         if ($ENV{MAMORI_VALGRIND} && index($argv->[0], $build) == 0) {
             my @vg = ('valgrind', '-q', '--error-exitcode=86', '--leak-check=full',
+                      "--suppressions=$src/tests/valgrind.supp",
                       '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
                       '--trace-children=no');
             { no warnings 'exec'; exec { $vg[0] } @vg, @$argv; }

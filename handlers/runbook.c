@@ -138,7 +138,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		/* a later line for the same init system replaces the earlier one */
 		for (size_t i = 0; i < rb->nrestart; i++)
 			if (!strcmp(rb->restart[i].name, name)) {
-				set_str(&rb->restart[i].cmd, value);
+				/* never NULL, as add_probe's (fuzz_runbook: an empty
+				 * repeated line left a NULL command to check) */
+				free(rb->restart[i].cmd);
+				rb->restart[i].cmd = xstrdup(value);
 				return 1;
 			}
 		add_probe(&rb->restart, &rb->nrestart, name, value);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,9 +187,15 @@ int postfix_read_envelope(int fd, char **sender, void (*rcpt)(void *, const char
 			break;
 		}
 		case 'M':
-			if (seg_size >= 0 && data_off > 0)
+			if (seg_size >= 0 && data_off > 0) {
+				/* the envelope goes on after the content: forward only, or
+				 * a crafted file loops for ever (found by fuzz_postfix_queue) */
+				if (data_off + seg_size <= (long long)r.pos || data_off > LLONG_MAX - seg_size) {
+					*why = "bad size record";
+					goto bad;
+				}
 				r.pos = (off_t)(data_off + seg_size);
-			else
+			} else
 				in_content = true;
 			break;
 		case 'E':

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "timeout.h"
 
 extern const struct sql_driver sql_mysql, sql_pgsql, sql_odbc;
@@ -66,6 +67,25 @@ unsigned sql_seconds_left(double deadline)
 {
 	double left = deadline - monotonic_now();
 	return left < 1 ? 1 : left > 86400 ? 86400 : (unsigned)left;
+}
+
+char *sql_fill_password(const char *connstr, const char *password)
+{
+	static const char mark[] = "${PASSWORD}";
+	const char *at = strstr(connstr, mark);
+	if (!at)
+		return NULL;
+	struct buf b = BUF_INIT;
+	buf_add(&b, connstr, (size_t)(at - connstr));
+	buf_putc(&b, '{');
+	for (const char *s = password; *s; s++) {
+		buf_putc(&b, *s);
+		if (*s == '}')
+			buf_putc(&b, '}');
+	}
+	buf_putc(&b, '}');
+	buf_puts(&b, at + sizeof mark - 1);
+	return b.s;
 }
 
 void sql_value_free(struct sql_value *v)

@@ -66,5 +66,9 @@ void sql_set_error(struct sql_conn *c, const char *prefix, const char *msg);
 /* Whole seconds left before deadline, at least 1 (library timeouts). */
 unsigned sql_seconds_left(double deadline);
 void sql_value_free(struct sql_value *v);
+/* connstr with its first ${PASSWORD} replaced by password brace-quoted as
+ * ODBC quotes values ('}' doubled); NULL when there is no ${PASSWORD}.
+ * Moved here from check_sql.c for the fuzz/unit tests. Free it. */
+char *sql_fill_password(const char *connstr, const char *password);
 
 #endif

@@ -24,6 +24,8 @@
 #ifndef MAMORI_CALL_PROVIDERS_H
 #define MAMORI_CALL_PROVIDERS_H
 
+#include <jansson.h>
+
 #include "call_campaign.h"
 
 struct twilio_cfg {
@@ -37,6 +39,10 @@ struct twilio_cfg {
 
 extern const struct call_provider call_twilio;
 /* ctx for call_twilio: a struct twilio_cfg. */
+/* The flow's result from an Execution's Context answer (JSON):
+ * CALL_PENDING while not set; "last key N" in detail. (Exposed for the
+ * fuzz/unit tests.) */
+enum call_result twilio_context(const json_t *j, bool *answered, struct buf *detail);
 
 struct exec_cfg {
 	const char *program;

@@ -149,6 +149,23 @@ static const char *tw_start(void *ctx, const struct callee *cl, const char *mess
 	return r ? why : NULL;
 }
 
+enum call_result twilio_context(const json_t *j, bool *answered, struct buf *detail)
+{
+	json_t *cx = json_object_get(j, "context");
+	const char *res = json_string_value(json_object_get(
+		json_object_get(json_object_get(cx, "flow"), "variables"), "result"));
+	json_t *widgets = json_object_get(cx, "widgets");
+	if (json_object_get(widgets, "call_user"))
+		*answered = true;
+	const char *digits = json_string_value(json_object_get(json_object_get(widgets, "gather"), "Digits"));
+	if (!digits)
+		digits = json_string_value(json_object_get(json_object_get(widgets, "gather_en"), "Digits"));
+	enum call_result r = call_result_from(res);
+	if (r != CALL_PENDING && digits && *digits)
+		buf_printf(detail, "last key %.8s", digits);
+	return r;
+}
+
 /* The flow's result from the Execution's context: CALL_PENDING when not
  * set yet; -1 in *code when the context could not be read. */
 static enum call_result read_context(const struct twilio_cfg *c, struct tw_call *call, bool *answered,
@@ -160,18 +177,7 @@ static enum call_result read_context(const struct twilio_cfg *c, struct tw_call 
 	buf_printf(&path, "/v2/Flows/%s/Executions/%s/Context", c->flow_sid, call->sid);
 	*code = request(c, call->h, buf_cstr(&path), NULL, &j, &err);
 	if (*code >= 200 && *code < 300) {
-		json_t *cx = json_object_get(j, "context");
-		const char *res = json_string_value(json_object_get(
-			json_object_get(json_object_get(cx, "flow"), "variables"), "result"));
-		json_t *widgets = json_object_get(cx, "widgets");
-		if (json_object_get(widgets, "call_user"))
-			*answered = true;
-		const char *digits = json_string_value(json_object_get(json_object_get(widgets, "gather"), "Digits"));
-		if (!digits)
-			digits = json_string_value(json_object_get(json_object_get(widgets, "gather_en"), "Digits"));
-		r = call_result_from(res);
-		if (r != CALL_PENDING && digits && *digits)
-			buf_printf(detail, "last key %.8s", digits);
+		r = twilio_context(j, answered, detail);
 	} else if (*code == 404) {
 		buf_puts(detail, buf_cstr(&err));
 	}

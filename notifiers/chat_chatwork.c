@@ -61,10 +61,14 @@ static enum chat_verdict chatwork_judge(long status, const char *body, size_t le
 		v = CHAT_OK;
 	} else {
 		const char *e = json_string_value(json_array_get(json_object_get(j, "errors"), 0));
+		size_t start = why->len;
 		if (e)
 			buf_printf(why, "Chatwork answered %ld: %.120s", status, e);
 		else
 			buf_printf(why, "Chatwork answered %ld%s", status, status == 200 ? " without a message_id" : "");
+		for (size_t i = start; i < why->len; i++)   /* one line (found by fuzz_chat_judge) */
+			if ((unsigned char)why->s[i] < 0x20)
+				why->s[i] = ' ';
 		v = status >= 400 && status < 500 ? CHAT_PERMANENT : CHAT_RETRY;
 	}
 	json_decref(j);

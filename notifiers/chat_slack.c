@@ -75,7 +75,12 @@ static enum chat_verdict slack_judge(long status, const char *body, size_t len, 
 		l--;
 	if (status == 200 && l == 2 && !memcmp(body, "ok", 2))
 		return CHAT_OK;
+	size_t start = why->len;
 	buf_printf(why, "Slack answered %ld %.*s", status, (int)(l > 80 ? 80 : l), body);
+	/* one line: the body's line breaks (found by fuzz_chat_judge) */
+	for (size_t i = start; i < why->len; i++)
+		if ((unsigned char)why->s[i] < 0x20)
+			why->s[i] = ' ';
 	if (status >= 400 && status < 500)
 		return CHAT_PERMANENT;
 	return CHAT_RETRY;

@@ -55,10 +55,12 @@ static enum chat_verdict teams_judge(long status, const char *body, size_t len, 
 {
 	if (status == 202 || status == 200)
 		return CHAT_OK;
-	size_t l = len > 120 ? 120 : len;
+	size_t l = len > 120 ? 120 : len, start = why->len;
 	buf_printf(why, "Teams workflow answered %ld %.*s", status, (int)l, body);
-	for (size_t i = why->len - l; i < why->len; i++)
-		if (why->s[i] == '\n' || why->s[i] == '\r')
+	/* one line; from where this text starts, not len - l: a NUL in the
+	 * body prints fewer bytes (found by fuzz_chat_judge) */
+	for (size_t i = start; i < why->len; i++)
+		if ((unsigned char)why->s[i] < 0x20)
 			why->s[i] = ' ';
 	return status >= 400 && status < 500 ? CHAT_PERMANENT : CHAT_RETRY;
 }

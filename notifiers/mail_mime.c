@@ -105,6 +105,15 @@ static size_t next_char(const char *s, size_t i, size_t n)
 void mail_encode_subject(struct buf *out, const char *subject, const char *charset)
 {
 	size_t n = strlen(subject);
+	if (!utf8_valid(subject, n)) {
+		/* a word labelled UTF-8 must hold UTF-8: bad bytes (a plugin's
+		 * output in a macro) as U+FFFD (found by fuzz_mail_mime) */
+		struct buf fixed = BUF_INIT;
+		utf8_sanitize(&fixed, subject, n);
+		mail_encode_subject(out, buf_cstr(&fixed), charset);
+		buf_free(&fixed);
+		return;
+	}
 	bool ascii = n <= 70;
 	for (size_t i = 0; ascii && i < n; i++)
 		if ((unsigned char)subject[i] < 0x20 || (unsigned char)subject[i] >= 0x7F)

@@ -197,13 +197,18 @@ const char *spool_put(const struct conf *c, const char *id, const char *channel,
 	return write_msg(dir, &m);
 }
 
-static const char *read_fd(int fd, const char *path, struct spool_msg *m)
+const char *spool_read_fd(int fd, const char *path, struct spool_msg *m)
 {
 	static char why[PATH_MAX + 160];
 	json_error_t je;
 	json_t *o = json_loadfd(fd, 0, &je);
 	if (!o) {
 		snprintf(why, sizeof why, "%s: %s", path, je.text);
+		/* one line: jansson quotes the bad text, line breaks and all
+		 * (found by fuzz_spool) */
+		for (char *p = why; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = ' ';
 		return why;
 	}
 	const char *err = msg_from_json(o, m);
@@ -228,7 +233,7 @@ const char *spool_load(const struct conf *c, const char *id, bool sent, struct s
 		snprintf(why, sizeof why, "%s: %s", path, strerror(errno));
 		return why;
 	}
-	const char *err = read_fd(fd, path, m);
+	const char *err = spool_read_fd(fd, path, m);
 	close(fd);
 	return err;
 }
@@ -325,7 +330,7 @@ const char *spool_drop(const struct conf *c, const char *id, bool *found)
 		return NULL;
 	}
 	struct spool_msg m;
-	const char *err = read_fd(fd, path, &m);
+	const char *err = spool_read_fd(fd, path, &m);
 	if (unlink(path) < 0) {
 		snprintf(why, sizeof why, "%s: %s", path, strerror(errno));
 		close(fd);
@@ -399,7 +404,7 @@ const char *spool_flush(const struct conf *c, const char *channel, double deadli
 			continue;
 		}
 		struct spool_msg m;
-		if (read_fd(fd, path, &m)) {
+		if (spool_read_fd(fd, path, &m)) {
 			close(fd);
 			st->skipped++;
 			continue;

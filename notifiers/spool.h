@@ -67,6 +67,9 @@ const char *spool_put(const struct conf *c, const char *id, const char *channel,
  * reason. */
 const char *spool_load(const struct conf *c, const char *id, bool sent, struct spool_msg *m);
 void spool_msg_free(struct spool_msg *m);
+/* The message in an open spool file (path for messages). NULL or a
+ * reason. (Exposed for the fuzz/unit tests.) */
+const char *spool_read_fd(int fd, const char *path, struct spool_msg *m);
 
 /* The ids waiting (sorted: oldest first); *ids is NULL-terminated, free
  * with spool_ids_free. NULL or a reason (a missing dir is an empty list). */

@@ -160,17 +160,7 @@ static char *fill_password(const struct config *cfg)
 	if (!cfg->p.password)
 		plugin_die(STATE_UNKNOWN, "--connection-string has ${PASSWORD} but no password was given "
 		                          "(--password-file or $MAMORI_SQL_PASSWORD)");
-	struct buf b = BUF_INIT;
-	buf_add(&b, cfg->p.connstr, (size_t)(at - cfg->p.connstr));
-	buf_putc(&b, '{');
-	for (const char *s = cfg->p.password; *s; s++) {
-		buf_putc(&b, *s);
-		if (*s == '}')
-			buf_putc(&b, '}');
-	}
-	buf_putc(&b, '}');
-	buf_puts(&b, at + sizeof mark - 1);
-	return b.s;
+	return sql_fill_password(cfg->p.connstr, cfg->p.password);
 }
 
 static const struct sql_driver *validate(struct config *cfg)

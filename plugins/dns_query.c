@@ -152,7 +152,7 @@ static char *rr_head(const ldns_rr *rr)
 /* Is this the reply to our query? ldns 1.8 takes the first datagram that
  * arrives on the socket, from anyone, so the id and the question are ours
  * to check. */
-static enum dns_result check_reply(const ldns_pkt *q, const ldns_pkt *a, char *detail, size_t n)
+enum dns_result dns_check_reply(const ldns_pkt *q, const ldns_pkt *a, char *detail, size_t n)
 {
 	if (ldns_pkt_id(a) != ldns_pkt_id(q)) {
 		snprintf(detail, n, "id %u instead of %u", ldns_pkt_id(a), ldns_pkt_id(q));
@@ -243,7 +243,7 @@ void dns_query(ldns_resolver *r, const ldns_rdf *name, ldns_rr_type type,
 		out->last_wait = wait;
 		tries_left--;
 		if (st == LDNS_STATUS_OK && reply) {
-			enum dns_result v = check_reply(q, reply, out->detail, sizeof out->detail);
+			enum dns_result v = dns_check_reply(q, reply, out->detail, sizeof out->detail);
 			if (v == DNS_OK && ldns_pkt_tc(reply)) {
 				if (!tcp) {
 					/* the answer did not fit: ask again over TCP with all the time left */

@@ -60,6 +60,9 @@ ldns_rdf *dns_question_name(const char *host, ldns_rr_type *type);
 void dns_query(ldns_resolver *r, const ldns_rdf *name, ldns_rr_type type,
                const struct dns_ask *ask, struct dns_reply *out);
 void dns_reply_free(struct dns_reply *rep);
+/* Is A the reply to query Q (id, QR, opcode, question)? DNS_OK or why
+ * not, with detail. (Exposed for the fuzz/unit tests.) */
+enum dns_result dns_check_reply(const ldns_pkt *q, const ldns_pkt *a, char *detail, size_t n);
 /* One line for a failed query: "no reply from 127.0.0.1 port 53 over UDP ..." */
 void dns_reply_reason(const struct dns_reply *rep, const char *server, unsigned port,
                       struct buf *out);

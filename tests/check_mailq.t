@@ -137,6 +137,21 @@ like($r->{out}, qr/^${\ scalar @cuts} queue files unreadable/m, 'every cut file 
 like($r->{out}, qr/^\s+3\s+alice\@x\.example$/m, 'the good files still parsed');
 unlink glob("$qdir/hold/BAD*");
 
+# fuzz_postfix_queue (regression): a size record whose content offset points
+# back before the M record made the envelope reader loop for ever
+{
+    my $c = '0 2';
+    open my $out, '>:raw', "$qdir/hold/ABCDEF0004" or die;
+    print $out "A\x00C" . chr(length $c) . $c . "M\x00";
+    close $out;
+    chmod 0700, "$qdir/hold/ABCDEF0004";
+    $r = mq(qw(--top 3 -t 20));
+    ok($r->{secs} < 10, sprintf('fuzz_postfix_queue: a backward content offset ends at once (%.1f s)', $r->{secs}));
+    like($r->{out}, qr/^ABCDEF0004: bad size record/m, 'fuzz_postfix_queue: the file is unreadable, with its reason')
+        or diag($r->{out});
+    unlink "$qdir/hold/ABCDEF0004";
+}
+
 # unprivileged: the queue dirs are 0700 postfix, so postqueue -j answers.
 # postqueue accepts only the default config dir from a non-root user: in a
 # private mount namespace the test's main.cf stands in for the system's.

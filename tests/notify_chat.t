@@ -397,4 +397,18 @@ my $expect = '発生 web01 HTTP 95% 高 2025年11月23日 10時17分 ';
     cmp_ok($median, '<=', 500, 'median wall time of a post (50 ms target; generous bound for loaded machines)');
 }
 
+# --- fuzz_chat_judge: an answer's line breaks (before a NUL, too) never
+# split the reason, for each provider ---------------------------------------
+for my $c (['slack', "invalid_payload\nSecond: line\r\n"], ['teams', "bad\nSecond: line" . ("\0" x 130)],
+           ['chatwork', qq({"errors":["Invalid\\nSecond: line"]})]) {
+    my ($p, $body) = @$c;
+    $fake->clear;
+    $fake->script({ status => 400, body => $body, provider => $p });
+    my $r = run_notify(@web01, '--provider', "$p:", '--no-flush');
+    $fake->script();
+    like($r->{out} . $r->{err}, qr/answered 400/, "fuzz_chat_judge: ${p}'s 400 is reported") or diag($r->{out}, $r->{err});
+    unlike($r->{out} . $r->{err}, qr/^Second: line/m, "fuzz_chat_judge: ${p}'s reason stays on one line");
+}
+drop_all();
+
 done_testing;

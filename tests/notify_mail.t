@@ -125,6 +125,17 @@ my @web01 = ('--host', 'web01', '--address', '192.0.2.10', '--service', 'HTTP', 
     }
 }
 
+# fuzz_mail_mime (regression): bytes that are not UTF-8 went as they were
+# into words labelled UTF-8; now each is U+FFFD
+{
+    my $enc = run_prog([$tool, 'subject', 'utf-8', "disk \xff\xfe full \xe3\x81"])->{out};
+    chomp $enc;
+    my $bytes = join '', map { /^=\?UTF-8\?B\?([^?]*)\?=\z/ ? decode_base64($1) : "(not a word: $_)" } split /\r\n /, $enc;
+    my $text = eval { decode('UTF-8', $bytes, Encode::FB_CROAK) };
+    ok(defined $text, 'fuzz_mail_mime: the encoded words hold valid UTF-8') or diag($enc);
+    is($text, "disk \x{FFFD}\x{FFFD} full \x{FFFD}\x{FFFD}", 'fuzz_mail_mime: each bad byte is U+FFFD');
+}
+
 # --- runbook 004's mail (the default), Japanese, word for word ---
 {
     $smtp->clear;
@@ -343,6 +354,16 @@ my $spooled_id;
     is(run_prog([$mamori, 'spool', 'drop', $id])->{exit}, 0, 'spool drop');
     is(run_prog([$mamori, 'spool', 'drop', $id])->{exit}, 1, 'dropping it again: no such message');
     is(run_prog([$mamori, 'spool', 'show', '../../etc/passwd'])->{exit}, 1, 'a path is not an id');
+    # fuzz_spool (regression): a damaged file's reason quoted its line breaks
+    # (jansson quotes the text near a bad escape as it is)
+    my $bad = '20261123T010203Z-0123456789abcdef';
+    open my $f, '>', "$state/spool/$bad.json" or die;
+    print $f qq({"id": "$bad", "channel": "mail", "payload": {"subject": "\\u969c\\u5b\nSecond: line"}});
+    close $f;
+    my $show = run_prog([$mamori, 'spool', 'show', $bad]);
+    is($show->{exit}, 1, 'fuzz_spool: a damaged spool file is refused');
+    like($show->{err}, qr/\A[^\n]*\Q$bad\E\.json: [^\n]*\n\z/, 'fuzz_spool: with a one-line reason') or diag($show->{err});
+    unlink "$state/spool/$bad.json";
 }
 
 # --- a notifier run flushes its channel's spool first ---
@@ -525,6 +546,34 @@ $smtp->stop;
     my $r = run_notify('--config', $cfg->filename, '--dry-run', '-l', 'web1', '-s', 'CRITICAL', '-o', 'out');
     is($r->{exit}, 0, 'a config with 1 kB and 230-byte lines loads') or diag($r->{out} . $r->{err});
     like($r->{out}, qr/^To: \Q$to\E\r?$/m, 'the long value arrived whole');
+}
+
+# --- Nagios's contact: NAGIOS_CONTACTEMAIL when no -r (environment macros)
+{
+    my $empty = File::Temp->new(SUFFIX => '.ini');
+    close $empty;
+    my $r = run_notify('--dry-run', '--config', $empty->filename,
+                       { env => { NAGIOS_CONTACTEMAIL => 'oncall@example.com', NAGIOS_HOSTNAME => 'web1',
+                                  NAGIOS_SERVICESTATE => 'CRITICAL', NAGIOS_SERVICEDESC => 'port_HTTP' } });
+    is($r->{exit}, 0, 'recipient from NAGIOS_CONTACTEMAIL') or diag($r->{out} . $r->{err});
+    like($r->{out}, qr/^To: oncall\@example\.com\r?$/m, 'the contact\'s address');
+    $r = run_notify('--dry-run', '--config', $empty->filename, '-r', 'other@example.com',
+                    { env => { NAGIOS_CONTACTEMAIL => 'oncall@example.com', NAGIOS_HOSTNAME => 'web1' } });
+    like($r->{out}, qr/^To: other\@example\.com\r?$/m, '-r wins over the environment');
+}
+
+# --- issue 9: the plugin's long output (top, free, df) follows the template
+{
+    my $long = "top 3 by CPU:\n  45.0%  1234 mysqld\n  12.0%    99 php-fpm";
+    my $r = run_notify('--dry-run', @base, '-l', 'web1', '-s', 'WARNING', '-o', 'LOAD WARNING - load average 5.10',
+                       '--long-output', $long);
+    my $m = parse_mail({ data => $r->{out} });
+    like($m->{body}, qr/以上、ご連絡させていただきます。\n\n【詳細】\n\Q$long\E\n\z/, 'ja: 【詳細】 and the long output after the template');
+    $r = run_notify('--dry-run', @base, '--template', 'mail-000-en', '-l', 'web1', '-s', 'WARNING', '-o', 'x',
+                    '--long-output', $long);
+    like(parse_mail({ data => $r->{out} })->{body}, qr/\nDetails:\n\Q$long\E\n\z/, 'en: Details:');
+    $r = run_notify('--dry-run', @base, '-l', 'web1', '-s', 'WARNING', '-o', 'x');
+    unlike(parse_mail({ data => $r->{out} })->{body}, qr/詳細/, 'no long output: no section');
 }
 
 done_testing;

@@ -181,4 +181,13 @@ $r = run_prog([$bin, '-r', '../etc/passwd', '--dry-run', '-H', 'web1', '-C', "$t
 is($r->{exit}, 3, 'a runbook name cannot be a path');
 $r = run_prog([$bin, '--dry-run', '-H', 'web1', '-C', "$t/recover.ini"], env => \%env);
 like($r->{out}, qr/which runbook/, 'plain recover needs --runbook');
+# fuzz_runbook (regression): a [restart] line repeated with an empty value
+# left a NULL command, and checking its ${NAME}s crashed recover
+write_file("$rbdir/again.ini", "[verify]\nports = 80\n[action]\nvariant = x\n[restart]\n"
+           . "systemd = systemctl restart \${UNIT}\nsystemd =\n");
+for my $args (['--show-runbook', 'again'], ['-r', 'again', '--dry-run', '-H', 'web1']) {
+    $r = run_prog([$bin, @$args, '-C', "$t/recover.ini", '--runbook-dir', $rbdir], env => \%env);
+    ok(!$r->{signal} && $r->{exit} >= 0 && $r->{exit} <= 3, "fuzz_runbook: @$args with an empty repeated [restart] line ends normally")
+        or diag("exit $r->{exit} signal $r->{signal}: $r->{out}$r->{err}");
+}
 done_testing;

@@ -23,7 +23,8 @@
 #     $fake->script({ status => 503 }, { status => 429, retry_after => 1 },
 #                   { status => 429, reset_in => 2 },  # Chatwork: X-RateLimit-Reset only
 #                   { hang => 5 },      # answers to the next requests, in order, then normal ones
-#                   { status => 500, provider => 'slack' });   # for the next Slack request only
+#                   { status => 500, provider => 'slack' },    # for the next Slack request only
+#                   { status => 400, body => "bad\nbody" });   # this body instead of the usual one
 #     $fake->requests;   # [{ provider, method, path, headers => {lc => v}, time, answer,
 #                        #    delivered => 0|1, message => decoded (Slack text, Chatwork body,
 #                        #    Teams card content) }, ...]
@@ -250,8 +251,8 @@ sub _connection {
         $delivered = 0;
         $code = $scripted->{status};
         $headers = [];
-        $body = $code == 429 ? ($provider eq 'chatwork' ? '{"errors":["Rate limit exceeded"]}' : 'rate_limited')
-            : 'internal_error';
+        $body = $scripted->{body} // ($code == 429 ? ($provider eq 'chatwork' ? '{"errors":["Rate limit exceeded"]}' : 'rate_limited')
+            : 'internal_error');
         push @$headers, ['Retry-After', $scripted->{retry_after}] if defined $scripted->{retry_after};
         push @$headers, ['X-RateLimit-Remaining', 0], ['X-RateLimit-Reset', int(time) + $scripted->{reset_in}]
             if defined $scripted->{reset_in};

@@ -90,15 +90,35 @@ static const struct program prog = {
 	.operands = true,
 };
 
+/* A host or alert name of a window: bounded, no control character (a
+ * name is matched and shown as it is, and names the engine's object). */
+static const char *text_ok(const char *arg, size_t max, const char *what)
+{
+	static char why[96];
+	if (strlen(arg) > max) {
+		snprintf(why, sizeof why, "%s longer than %zu bytes", what, max);
+		return why;
+	}
+	for (const unsigned char *p = (const unsigned char *)arg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(why, sizeof why, "%s holds a control character", what);
+			return why;
+		}
+	return NULL;
+}
+
 static const char *on_option(void *cfg_, int key, const char *arg)
 {
 	struct scfg *c = cfg_;
+	const char *e;
 	switch (key) {
 	case OPT_HOST:
 		if (c->nhosts >= MAX_ITEMS)
 			return "too many hosts";
 		if (!*arg)
 			return "empty host";
+		if ((e = text_ok(arg, 253, "a host name")))
+			return e;
 		c->hosts[c->nhosts++] = arg;
 		return NULL;
 	case OPT_ALERT:
@@ -106,10 +126,14 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 			return "too many alerts";
 		if (!*arg)
 			return "empty alert name";
+		if ((e = text_ok(arg, 255, "an alert name")))
+			return e;
 		c->alerts[c->nalerts++] = arg;
 		return NULL;
 	case OPT_START: c->start = arg; return NULL;
 	case OPT_END: c->end = arg; return NULL;
+	/* a comment may be long and hold line breaks: the downtime line cuts
+	 * and flattens it (lib/engine_submit) */
 	case OPT_COMMENT: c->comment = arg; return NULL;
 	case OPT_JSON: c->json = true; return NULL;
 	case OPT_ALL: c->all = true; return NULL;

@@ -403,6 +403,8 @@ int triage_main(int argc, char **argv)
 			r->skipped = "not installed here";
 		r->job.argv = build_argv(dir, it, host);
 	}
+	if (n == 0)
+		plugin_die(STATE_UNKNOWN, "no item matches --only/--skip (see mamori triage --list)");
 	if (cfg.list) {
 		for (size_t i = 0; i < n; i++) {
 			printf("%-15s runbook %-22s", rows[i].item->name, rows[i].item->runbook);
@@ -412,8 +414,6 @@ int triage_main(int argc, char **argv)
 		}
 		exit(0);
 	}
-	if (n == 0)
-		plugin_die(STATE_UNKNOWN, "no item matches --only/--skip (see mamori triage --list)");
 
 	/* run the items that are not skipped, in table order */
 	struct job *jobs = xcalloc(n, sizeof *jobs);

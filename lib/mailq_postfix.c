@@ -190,7 +190,9 @@ int postfix_read_envelope(int fd, char **sender, void (*rcpt)(void *, const char
 			if (seg_size >= 0 && data_off > 0) {
 				/* the envelope goes on after the content: forward only, or
 				 * a crafted file loops for ever (found by fuzz_postfix_queue) */
-				if (data_off + seg_size <= (long long)r.pos || data_off > LLONG_MAX - seg_size) {
+				/* the overflow test first: data_off + seg_size may not exist
+				 * (found by fuzz_postfix_queue in CI) */
+				if (data_off > LLONG_MAX - seg_size || data_off + seg_size <= (long long)r.pos) {
 					*why = "bad size record";
 					goto bad;
 				}

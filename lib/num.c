@@ -35,9 +35,13 @@ bool num_parse_double_prefix(const char *s, double *out, const char **end)
 		return false;
 	/* The syntax is checked above; strtod only converts it. It runs in the
 	 * C locale (no plugin calls setlocale), so '.' is the point. */
-	char tmp[128];
+	/* at most 127 characters, not counting the 0 of "0.": the exact form
+	 * of a threshold (num_format_exact) adds that 0 to ".00048", and
+	 * what we print must read back (found by fuzz_range) */
+	char tmp[160];
 	size_t n = (size_t)(p - s);
-	if (n >= sizeof tmp)
+	size_t counted = n - (nint == 1 && *digits == '0' && nfrac > 0);
+	if (counted >= 128)
 		return false;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';

@@ -151,6 +151,19 @@ unlink glob("$qdir/hold/BAD*");
         or diag($r->{out});
     unlink "$qdir/hold/ABCDEF0004";
 }
+# fuzz_postfix_queue (regression, found in CI): a content offset of
+# LLONG_MAX overflowed offset + size before the bounds test (UBSan)
+{
+    my $c = '1 9223372036854775807';
+    open my $out, '>:raw', "$qdir/hold/ABCDEF0005" or die;
+    print $out "A\x00C" . chr(length $c) . $c . "M\x00";
+    close $out;
+    chmod 0700, "$qdir/hold/ABCDEF0005";
+    $r = mq(qw(--top 3 -t 20));
+    like($r->{out}, qr/^ABCDEF0005: bad size record/m, 'fuzz_postfix_queue: an offset of LLONG_MAX is a bad size record')
+        or diag($r->{out});
+    unlink "$qdir/hold/ABCDEF0005";
+}
 
 # unprivileged: the queue dirs are 0700 postfix, so postqueue -j answers.
 # postqueue accepts only the default config dir from a non-root user: in a

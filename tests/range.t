@@ -65,7 +65,11 @@ for my $b (@bad) {
 # fuzz_range crash-1a482003 (regression): a threshold with many leading zeros
 # after the point was printed as 0, so the perfdata said another range than
 # the one judged. A printed range must read back as the same range.
-for my $t ('.0000004858033525654406940:', '0.1:0.30000000000000004', '~:1e-3x', '123456789.123456789') {
+# fuzz_range crash-8234094e (regression, found in CI): a 127-character
+# ".000...48" was accepted but printed as 128 characters with its "0.",
+# which the parser then refused
+for my $t ('.0000004858033525654406940:', '0.1:0.30000000000000004', '~:1e-3x', '123456789.123456789',
+           '.' . ('0' x 124) . '48') {
     my $r = judge($t, 0, 1e-9, 0.1, 1);
     next if $r->{exit} == 3;   # '1e-3x' is refused: exponents are not ranges
     my ($f) = $r->{out} =~ /^format: (.*)$/m;

@@ -37,6 +37,7 @@ use Encode qw(decode);
 use Fcntl qw(:flock);
 use File::Temp qw(tempdir);
 use IO::Select;
+use Mamori::HttpRequest;
 use IO::Socket::INET;
 use IO::Socket::SSL;
 use JSON::PP;
@@ -355,35 +356,8 @@ sub _teams {
 
 # Request line, headers (in order, as sent), body by Content-Length.
 sub _read_request {
-    my ($c, $end) = @_;
-    my $buf = '';
-    my $sel = IO::Select->new($c);
-    my $read = sub {
-        while (time < $end) {
-            return 1 if ($c->can('pending') && $c->pending) || $sel->can_read(0.2);
-        }
-        return 0;
-    };
-    until ($buf =~ /\r\n\r\n/) {
-        $read->() or return;
-        my $n = sysread($c, my $chunk, 65536);
-        if (!defined $n && ref $c ne 'IO::Socket::INET') { next if $IO::Socket::SSL::SSL_ERROR == SSL_WANT_READ }
-        return unless $n;
-        $buf .= $chunk;
-    }
-    my ($head, $body) = split /\r\n\r\n/, $buf, 2;
-    my ($line, @lines) = split /\r\n/, $head;
-    my ($method, $target) = $line =~ m{^(\S+) (\S+) HTTP/1\.[01]$} or return;
-    my @h = map { /^([^:]+):[ \t]*(.*?)[ \t]*$/ ? [$1, $2] : () } @lines;
-    my ($len) = map { $_->[1] } grep { lc $_->[0] eq 'content-length' } @h;
-    while (length $body < ($len // 0)) {
-        $read->() or return;
-        my $n = sysread($c, my $chunk, 65536);
-        if (!defined $n && ref $c ne 'IO::Socket::INET') { next if $IO::Socket::SSL::SSL_ERROR == SSL_WANT_READ }
-        return unless $n;
-        $body .= $chunk;
-    }
-    return { method => $method, path => $target, headers => \@h, body => $body };
+    my $r = Mamori::HttpRequest::read(@_) or return;
+    return { method => $r->{method}, path => $r->{target}, headers => $r->{headers}, body => $r->{body} };
 }
 
 sub _log {

@@ -42,6 +42,7 @@ use warnings;
 use Fcntl qw(:flock);
 use File::Temp qw(tempdir);
 use IO::Select;
+use Mamori::HttpRequest;
 use IO::Socket::INET;
 use IO::Socket::SSL;
 use JSON::PP;
@@ -168,35 +169,9 @@ sub _connection {
 }
 
 sub _read_request {
-    my ($c, $end) = @_;
-    my $buf = '';
-    my $sel = IO::Select->new($c);
-    my $read = sub {
-        while (time < $end) {
-            return 1 if $c->pending || $sel->can_read(0.2);
-        }
-        return 0;
-    };
-    until ($buf =~ /\r\n\r\n/) {
-        $read->() or return;
-        my $n = sysread($c, my $chunk, 65536);
-        if (!defined $n) { next if $IO::Socket::SSL::SSL_ERROR == SSL_WANT_READ }
-        return unless $n;
-        $buf .= $chunk;
-    }
-    my ($head, $body) = split /\r\n\r\n/, $buf, 2;
-    my ($line, @lines) = split /\r\n/, $head;
-    my ($method, $target) = $line =~ m{^(\S+) (\S+) HTTP/1\.[01]$} or return;
-    my %h = map { /^([^:]+):[ \t]*(.*?)[ \t]*$/ ? (lc $1 => $2) : () } @lines;
-    while (length $body < ($h{'content-length'} // 0)) {
-        $read->() or return;
-        my $n = sysread($c, my $chunk, 65536);
-        if (!defined $n) { next if $IO::Socket::SSL::SSL_ERROR == SSL_WANT_READ }
-        return unless $n;
-        $body .= $chunk;
-    }
-    my ($path) = split /\?/, $target, 2;
-    return { method => $method, path => $path, headers => \%h, body => $body };
+    my $r = Mamori::HttpRequest::read(@_) or return;
+    return { method => $r->{method}, path => $r->{path}, body => $r->{body},
+             headers => { map { (lc $_->[0] => $_->[1]) } @{ $r->{headers} } } };
 }
 
 sub _form {

@@ -5,8 +5,11 @@
 #include "plugin.h"
 #include "proc.h"
 
-/* MemAvailable, or the kernel's own estimate's inputs when it is missing. */
+/* MemAvailable, or the kernel's own estimate's inputs when it is missing;
+ * never above MemTotal. */
 unsigned long long mem_available(const struct meminfo *m);
+/* SwapTotal - SwapFree, 0 when free is above total. */
+unsigned long long swap_used(const struct meminfo *m);
 void memview_long(struct check *c, const struct meminfo *m);
 
 #endif

@@ -75,6 +75,10 @@ static bool parse_line(char *line, char *end, struct mount *m)
 	char *cur = line;
 	char *f[5];
 	*end = '\0';
+	/* the kernel never writes a NUL: one would cut a field short or leave
+	 * it empty, and every later field would shift (found by fuzz_mountinfo) */
+	if (memchr(line, '\0', (size_t)(end - line)))
+		return false;
 	for (int i = 0; i < 5; i++)
 		if (!(f[i] = field(&cur, end)))
 			return false;

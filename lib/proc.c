@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,19 +94,36 @@ static bool next_double(const char **p, double *v)
 	return num_parse_double_prefix(*p, v, p);
 }
 
+/* A count of "running/total": digits only, no sign, fits a long. */
+static bool next_count(const char **p, long *v)
+{
+	const char *q = *p;
+	long x = 0;
+	if (*q < '0' || *q > '9')
+		return false;
+	for (; *q >= '0' && *q <= '9'; q++) {
+		if (x > (LONG_MAX - (*q - '0')) / 10)
+			return false;
+		x = x * 10 + (*q - '0');
+	}
+	*v = x;
+	*p = q;
+	return true;
+}
+
 int parse_loadavg(const char *text, struct loadavg *out)
 {
 	const char *p = text;
 	for (int i = 0; i < 3; i++)
-		if (!next_double(&p, &out->load[i]) || out->load[i] < 0) {
+		if (!next_double(&p, &out->load[i]) || !(out->load[i] >= 0 && out->load[i] < 1e15)) {
 			errno = EINVAL;
 			return -1;
 		}
-	char *end;
-	out->running = strtol(p, &end, 10);
-	if (*end == '/')
-		out->total = strtol(end + 1, NULL, 10);
-	else
+	/* "running/total" is only -v detail: anything else is unknown (-1),
+	 * never a negative count or one strtol saturated (found by fuzz_loadavg) */
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!(next_count(&p, &out->running) && *p++ == '/' && next_count(&p, &out->total)))
 		out->running = out->total = -1;
 	return 0;
 }
@@ -143,13 +161,20 @@ int parse_meminfo(const char *text, struct meminfo *out)
 			const char *v = line + kl;
 			while (*v == ' ')
 				v++;
+			/* digits on this line: strtoull would skip a newline and
+			 * take the next line's number, or read "-1" as 2^64-1 */
+			if (*v < '0' || *v > '9')
+				break;
 			char *end;
 			errno = 0;
 			unsigned long long kb = strtoull(v, &end, 10);
-			if (end == v || errno)
+			if (errno)
 				break;
-			/* values are in kB; anything above 2^54 kB is garbage */
-			if (kb > (1ULL << 54))
+			/* values are in kB; anything above 2^50 kB (an exbibyte) is
+			 * garbage, and the bound keeps kb * 1024 and the sums of a
+			 * few such values below 2^64 (the old bound, 2^54 kB,
+			 * wrapped to 0) */
+			if (kb > MEMINFO_KB_MAX)
 				break;
 			*(unsigned long long *)((char *)out + keys[i].off) = kb * 1024;
 			seen |= 1u << i;
@@ -214,6 +239,72 @@ int proc_cpustat(const char *root, struct cpustat *out)
 		r = parse_cpustat(buf, out);
 	free(buf);
 	return r;
+}
+
+bool cpu_usage(const struct cpustat *a, const struct cpustat *b, struct cpu_usage *u)
+{
+	/* guest time is already counted in user (and guest_nice in nice); a
+	 * counter that went back (a CPU taken offline) moved by nothing */
+	double d[CPU_FIELDS], total = 0;
+	for (int i = 0; i < CPU_FIELDS; i++) {
+		d[i] = b->t[i] >= a->t[i] ? (double)(b->t[i] - a->t[i]) : 0;
+		if (i != CPU_GUEST && i != CPU_GUEST_NICE)
+			total += d[i];
+	}
+	*u = (struct cpu_usage){ 0 };
+	if (!(total > 0))
+		return false;
+	u->user = 100 * (d[CPU_USER] + d[CPU_NICE]) / total;
+	u->system = 100 * (d[CPU_SYSTEM] + d[CPU_IRQ] + d[CPU_SOFTIRQ]) / total;
+	u->iowait = 100 * d[CPU_IOWAIT] / total;
+	u->steal = 100 * d[CPU_STEAL] / total;
+	u->idle = 100 * d[CPU_IDLE] / total;
+	u->busy = 100 - u->idle - u->iowait;
+	if (u->busy < 0)
+		u->busy = 0;
+	return true;
+}
+
+/* One blank-separated word of at most size-1 bytes; false if longer or none. */
+static bool next_word(const char **p, const char *end, char *out, size_t size)
+{
+	const char *q = *p;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	const char *w = q;
+	while (q < end && *q != ' ' && *q != '\t')
+		q++;
+	if (q == w || (size_t)(q - w) >= size)
+		return false;
+	memcpy(out, w, (size_t)(q - w));
+	out[q - w] = '\0';
+	*p = q;
+	return true;
+}
+
+bool parse_swap_line(const char *line, size_t len, struct swap_area *out)
+{
+	const char *p = line, *end = line + len;
+	char size[24], used[24];
+	/* a NUL would end a word early and leave the name or type empty */
+	if (memchr(line, '\0', len))
+		return false;
+	if (!next_word(&p, end, out->name, sizeof out->name) || !next_word(&p, end, out->type, sizeof out->type) ||
+	    !next_word(&p, end, size, sizeof size) || !next_word(&p, end, used, sizeof used))
+		return false;
+	/* digits only: sscanf's %llu took "-1" as 2^64-1 */
+	if (!num_parse_ull(size, &out->size_kb) || !num_parse_ull(used, &out->used_kb) ||
+	    out->size_kb > MEMINFO_KB_MAX || out->used_kb > out->size_kb)
+		return false;
+	/* the kernel escapes blanks and newlines in a name as \ooo; any other
+	 * control character is not from the kernel, and it stays off the line */
+	for (char *c = out->name; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	for (char *c = out->type; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return true;
 }
 
 int cpu_count(void)

@@ -31,6 +31,8 @@ struct meminfo {
 		shmem, swap_total, swap_free, swap_cached;
 	bool has_available;      /* MemAvailable exists (Linux >= 3.14) */
 };
+/* The largest value read, in kB (2^50: an exbibyte). */
+#define MEMINFO_KB_MAX (1ULL << 50)
 int proc_meminfo(const char *root, struct meminfo *out);
 int parse_meminfo(const char *text, struct meminfo *out);
 
@@ -45,6 +47,22 @@ struct cpustat {
 };
 int proc_cpustat(const char *root, struct cpustat *out);
 int parse_cpustat(const char *text, struct cpustat *out);
+
+/* Percent of the time between two readings, as check_cpu reports it;
+ * each in 0..100. false when no time passed (no counter moved forward). */
+struct cpu_usage {
+	double user, system, iowait, steal, idle, busy;
+};
+bool cpu_usage(const struct cpustat *a, const struct cpustat *b, struct cpu_usage *u);
+
+/* One line of /proc/swaps after its header: "name type size used prio",
+ * sizes in kB. false for the header or anything malformed. The name keeps
+ * the kernel's \ooo escapes; a control character in it becomes '?'. */
+struct swap_area {
+	char name[1024], type[64];
+	unsigned long long size_kb, used_kb;  /* used <= size */
+};
+bool parse_swap_line(const char *line, size_t len, struct swap_area *out);
 
 /* Online CPUs, at least 1. */
 int cpu_count(void);

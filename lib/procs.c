@@ -3,12 +3,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "num.h"
 #include "proc.h"
 
 #define PF_KTHREAD 0x00200000UL  /* include/linux/sched.h */
@@ -42,7 +45,8 @@ static void pid_path(char *out, pid_t pid, const char *file)
 	memcpy(p, file, len + 1);
 }
 
-/* A decimal field with an optional '-', and the spaces after it. */
+/* A decimal field with an optional '-', and the spaces after it; false
+ * past the range of a long long (the kernel's fields are 64-bit at most). */
 static bool field(const char **pp, const char *end, long long *out)
 {
 	const char *p = *pp;
@@ -54,24 +58,40 @@ static bool field(const char **pp, const char *end, long long *out)
 	if (p >= end || *p < '0' || *p > '9')
 		return false;
 	unsigned long long v = 0;
-	while (p < end && *p >= '0' && *p <= '9')
-		v = v * 10 + (unsigned long long)(*p++ - '0');
+	while (p < end && *p >= '0' && *p <= '9') {
+		unsigned d = (unsigned)(*p++ - '0');
+		if (v > ((unsigned long long)LLONG_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
 	while (p < end && *p == ' ')
 		p++;
-	/* wrap instead of overflowing on a hostile 20-digit field */
-	*out = (long long)(neg ? 0 - v : v);
+	*out = neg ? -(long long)v : (long long)v;
 	*pp = p;
 	return true;
 }
 
+/* A pid field: a pid_t, or -1 where it may be none (tpgid without a terminal). */
+static bool pid_field(long long v, bool may_be_none)
+{
+	return v >= (may_be_none ? -1 : 0) && v <= INT_MAX;
+}
+
 /* /proc/PID/stat: "pid (comm) state ppid ...". comm may hold spaces and
- * parentheses, so it ends at the last ')' of the line. */
+ * parentheses, so it ends at the last ')' of the line. A value that does
+ * not fit what it is (a pid above INT_MAX, negative times, a state that is
+ * not a letter) is not the kernel's: the line is refused, never wrapped
+ * into a plausible number (fuzz_pid_stat checks it). */
 bool procs_parse_stat(const char *s, size_t len, long page_kb, struct proc_info *p)
 {
 	const char *end = s + len;
 	const char *open = memchr(s, '(', len);
 	const char *close = memrchr(s, ')', len);
-	if (!open || !close || close < open || end - close < 4)
+	if (!open || !close || close < open || end - close < 4 || close[1] != ' ' || close[3] != ' ')
+		return false;
+	/* R S D Z T t X x K W P I: a letter, so a NUL or a newline never
+	 * reaches ps's STAT column */
+	if (!((close[2] >= 'A' && close[2] <= 'Z') || (close[2] >= 'a' && close[2] <= 'z')))
 		return false;
 	size_t clen = (size_t)(close - open - 1);
 	if (clen >= sizeof p->comm)
@@ -87,17 +107,23 @@ bool procs_parse_stat(const char *s, size_t len, long page_kb, struct proc_info 
 	for (int i = 4; i <= 24; i++)
 		if (!field(&q, end, &f[i]))
 			return false;
+	if (!pid_field(f[4], false) || !pid_field(f[5], false) || !pid_field(f[6], false) || !pid_field(f[8], true) ||
+	    f[9] < 0 || f[14] < 0 || f[15] < 0 || f[20] < 0 || f[22] < 0 || f[23] < 0)
+		return false;
 	p->ppid = (pid_t)f[4];
 	p->pgrp = (pid_t)f[5];
 	p->session = (pid_t)f[6];
 	p->tpgid = (pid_t)f[8];
 	p->kflags = (unsigned long)f[9];
+	/* two values below 2^63 cannot wrap an unsigned long long */
 	p->ticks = (unsigned long long)f[14] + (unsigned long long)f[15];
 	p->nice = (long)f[19];
 	p->threads = (long)f[20];
 	p->starttime = (unsigned long long)f[22];
 	p->vsz_kb = (unsigned long long)f[23] / 1024;
-	p->rss_kb = f[24] > 0 ? (unsigned long long)f[24] * (unsigned long long)page_kb : 0;
+	unsigned long long pages = f[24] > 0 ? (unsigned long long)f[24] : 0;
+	unsigned long long pk = page_kb > 0 ? (unsigned long long)page_kb : 4;
+	p->rss_kb = pages > ULLONG_MAX / pk ? ULLONG_MAX : pages * pk;
 	p->kthread = (p->kflags & PF_KTHREAD) != 0;
 	return true;
 }
@@ -121,6 +147,33 @@ static bool read_stat(struct procs_scanner *s, pid_t pid, struct proc_info *p)
 	return procs_parse_stat(text, (size_t)n, s->page_kb, p);
 }
 
+void procs_join_args(struct buf *b, const char *comm, char state)
+{
+	/* argv is NUL-separated; a process that rewrote its title may leave
+	 * trailing NULs or spaces. ps shows both as single separators, and
+	 * any other control character as '?': an argument is the process's
+	 * to choose, and a newline in it must not start a line of the alert */
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char ch = (unsigned char)b->s[i];
+		if (ch == '\0')
+			b->s[i] = ' ';
+		else if (ch < 0x20 || ch == 0x7f)
+			b->s[i] = '?';
+	}
+	while (b->len && b->s[b->len - 1] == ' ')
+		b->len--;
+	if (b->s)
+		b->s[b->len] = '\0';
+	if (b->len == 0) {
+		/* kernel threads and zombies have no command line: ps's form */
+		buf_reset(b);
+		buf_puts(b, "[");
+		for (const char *c = comm; *c; c++)
+			buf_putc(b, (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+		buf_puts(b, state == 'Z' ? "] <defunct>" : "]");
+	}
+}
+
 static bool load_args(struct procs_scanner *s, struct proc_info *p)
 {
 	char path[40];
@@ -128,26 +181,14 @@ static bool load_args(struct procs_scanner *s, struct proc_info *p)
 	pid_path(path, p->pid, "cmdline");
 	if (read_file_buf(s->procfd, path, b, ARGS_LIMIT, true) < 0)
 		return false;
-	/* argv is NUL-separated; a process that rewrote its title may leave
-	 * trailing NULs or spaces. ps shows both as single separators. */
-	for (size_t i = 0; i < b->len; i++)
-		if (b->s[i] == '\0')
-			b->s[i] = ' ';
-	while (b->len && b->s[b->len - 1] == ' ')
-		b->len--;
-	b->s[b->len] = '\0';
-	if (b->len == 0) {
-		/* kernel threads and zombies have no command line: ps's form */
-		buf_printf(b, "[%s]%s", p->comm, p->state == 'Z' ? " <defunct>" : "");
-	}
+	procs_join_args(b, p->comm, p->state);
 	p->args = b->s;
 	p->args_len = b->len;
 	return true;
 }
 
-/* The number after "\nKey:" in a status file, in kB for Vm* lines. */
-static bool status_number(const char *text, size_t len, const char *key, int column,
-                          unsigned long long *out)
+bool procs_status_number(const char *text, size_t len, const char *key, int column,
+                         unsigned long long *out)
 {
 	const char *hit = memmem(text, len, key, strlen(key));
 	if (!hit)
@@ -160,8 +201,12 @@ static bool status_number(const char *text, size_t len, const char *key, int col
 		if (p >= end || *p < '0' || *p > '9')
 			return false;
 		unsigned long long v = 0;
-		while (p < end && *p >= '0' && *p <= '9')
-			v = v * 10 + (unsigned long long)(*p++ - '0');
+		while (p < end && *p >= '0' && *p <= '9') {
+			unsigned d = (unsigned)(*p++ - '0');
+			if (v > (ULLONG_MAX - d) / 10)
+				return false;  /* not a number the kernel prints */
+			v = v * 10 + d;
+		}
 		if (c == column) {
 			*out = v;
 			return true;
@@ -178,7 +223,7 @@ static bool load_status(struct procs_scanner *s, struct proc_info *p)
 		return false;
 	unsigned long long euid;
 	/* "Uid:\treal\teffective\tsaved\tfs": ps's uid is the effective one */
-	if (!status_number(b->s, b->len, "\nUid:", 1, &euid))
+	if (!procs_status_number(b->s, b->len, "\nUid:", 1, &euid) || euid > UINT32_MAX - 1)
 		return false;
 	p->uid = (uid_t)euid;
 	/* absent for kernel threads and zombies: no memory, so none swapped */
@@ -187,10 +232,10 @@ static bool load_status(struct procs_scanner *s, struct proc_info *p)
 	/* stat's rss comes from per-CPU counters that lag by up to a few
 	 * hundred kB on big machines; status sums them, and ps shows that */
 	unsigned long long rss;
-	if (status_number(b->s, b->len, "\nVmRSS:", 0, &rss))
+	if (procs_status_number(b->s, b->len, "\nVmRSS:", 0, &rss))
 		p->rss_kb = rss;
-	status_number(b->s, b->len, "\nVmSwap:", 0, &p->vmswap_kb);
-	status_number(b->s, b->len, "\nVmLck:", 0, &p->vmlck_kb);
+	procs_status_number(b->s, b->len, "\nVmSwap:", 0, &p->vmswap_kb);
+	procs_status_number(b->s, b->len, "\nVmLck:", 0, &p->vmlck_kb);
 	return true;
 }
 
@@ -277,16 +322,31 @@ void proc_stat_flags(const struct proc_info *p, char *out)
 	out[n] = '\0';
 }
 
+bool procs_parse_uptime(const char *text, double *out)
+{
+	/* no "inf", "nan" or exponent as strtod takes them: the seconds times
+	 * the clock rate are converted to an integer count of ticks, and a
+	 * double past 2^64 there is undefined behaviour (fuzz_loadavg checks
+	 * it); 10^12 s is 30,000 years */
+	double v;
+	const char *end;
+	if (!num_parse_double_prefix(text, &v, &end) || !(v >= 0 && v < 1e12) ||
+	    (*end && *end != ' ' && *end != '\n'))
+		return false;
+	*out = v;
+	return true;
+}
+
 bool procs_clock_read(struct procs_clock *clk)
 {
 	char text[128], path[4096];
 	snprintf(path, sizeof path, "%s/uptime", proc_root());
 	if (read_text_file(path, text, sizeof text) <= 0)
 		return false;
-	char *end;
-	clk->uptime = strtod(text, &end);
-	if (end == text || clk->uptime < 0)
+	if (!procs_parse_uptime(text, &clk->uptime)) {
+		errno = EINVAL;
 		return false;
+	}
 	clk->hz = sysconf(_SC_CLK_TCK);
 	if (clk->hz <= 0)
 		clk->hz = 100;

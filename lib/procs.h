@@ -66,6 +66,17 @@ int procs_scan(unsigned want, procs_visit_fn visit, void *ctx);
  * for tests); page_kb converts its resident pages to kB. */
 bool procs_parse_stat(const char *text, size_t len, long page_kb, struct proc_info *p);
 
+struct buf;
+/* A raw /proc/PID/cmdline in b made into ps's args column, in place: NULs
+ * as spaces, other control characters as '?', no trailing blanks, and
+ * "[comm]" (" <defunct>" for a zombie) when nothing is left. One line. */
+void procs_join_args(struct buf *b, const char *comm, char state);
+
+/* Column `column` (0, 1 ...) of the numbers after key ("\nUid:") in a
+ * status file of len bytes; false when absent or not a 64-bit number. */
+bool procs_status_number(const char *text, size_t len, const char *key, int column,
+                         unsigned long long *out);
+
 /* Read more parts of the process being visited. false: it has gone (or the
  * part cannot be read); the caller skips it like a vanished process. */
 bool procs_load(struct proc_info *p, unsigned want);
@@ -80,6 +91,8 @@ struct procs_clock {
 	long hz;        /* sysconf(_SC_CLK_TCK) */
 };
 bool procs_clock_read(struct procs_clock *clk);
+/* The first number of /proc/uptime: plain decimal, 0 <= v < 10^12. */
+bool procs_parse_uptime(const char *text, double *out);
 
 /* Whole seconds since the process started, as ps's etimes. */
 unsigned long long proc_elapsed(const struct proc_info *p, const struct procs_clock *clk);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,28 +131,6 @@ static int visit_scan(struct proc_info *p, void *ctx_)
 	return 0;
 }
 
-/* The number after "\nKey:" (column 0, 1, ...) of a status file. */
-static bool status_field(const char *text, const char *key, int column, unsigned long long *out)
-{
-	const char *p = strstr(text, key);
-	if (!p)
-		return false;
-	p += strlen(key);
-	for (int c = 0;; c++) {
-		char *end;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p < '0' || *p > '9')
-			return false;
-		unsigned long long v = strtoull(p, &end, 10);
-		if (c == column) {
-			*out = v;
-			return true;
-		}
-		p = end;
-	}
-}
-
 /* The user and the exact RSS of a winner, from its status file. procs_load()
  * can only read the process being visited; reading status for every process
  * that enters a list on the way would cost several times the N reads here.
@@ -167,12 +146,12 @@ static void finish_rows(struct top_list *l, struct buf *b)
 		snprintf(path, sizeof path, "%s/%d/status", proc_root(), (int)r->pid);
 		if (read_file_buf(AT_FDCWD, path, b, 1 << 20, true) < 0)
 			continue;
-		if (!status_field(b->s, "\nUid:", 1, &uid))
+		if (!procs_status_number(b->s, b->len, "\nUid:", 1, &uid) || uid > UINT32_MAX - 1)
 			continue;
 		r->uid = (uid_t)uid;
 		r->has_uid = true;
 		/* stat's RSS lags the per-CPU counters; ps shows this one */
-		if (status_field(b->s, "\nVmRSS:", 0, &rss))
+		if (procs_status_number(b->s, b->len, "\nVmRSS:", 0, &rss))
 			r->rss_kb = rss;
 	}
 }

@@ -90,37 +90,24 @@ int main(int argc, char **argv)
 	sample(&b);
 	top_sample_end(&top);
 
-	/* guest time is already counted in user (and guest_nice in nice) */
-	double d[CPU_FIELDS], total = 0;
-	for (int i = 0; i < CPU_FIELDS; i++) {
-		d[i] = b.t[i] >= a.t[i] ? (double)(b.t[i] - a.t[i]) : 0;
-		if (i != CPU_GUEST && i != CPU_GUEST_NICE)
-			total += d[i];
-	}
-	if (total <= 0)
+	struct cpu_usage u;
+	if (!cpu_usage(&a, &b, &u))
 		plugin_die(STATE_UNKNOWN, "no CPU time passed during the sample");
-	double user = 100 * (d[CPU_USER] + d[CPU_NICE]) / total;
-	double system = 100 * (d[CPU_SYSTEM] + d[CPU_IRQ] + d[CPU_SOFTIRQ]) / total;
-	double iowait = 100 * d[CPU_IOWAIT] / total;
-	double steal = 100 * d[CPU_STEAL] / total;
-	double idle = 100 * d[CPU_IDLE] / total;
-	double busy = 100 - idle - iowait;
-	if (busy < 0)
-		busy = 0;
 
-	check_raise(&c, range_judge(busy, &cfg.warn, &cfg.crit));
-	check_raise(&c, range_judge(iowait, &cfg.iowait_warn, &cfg.iowait_crit));
-	check_raise(&c, range_judge(steal, &cfg.steal_warn, &cfg.steal_crit));
+	check_raise(&c, range_judge(u.busy, &cfg.warn, &cfg.crit));
+	check_raise(&c, range_judge(u.iowait, &cfg.iowait_warn, &cfg.iowait_crit));
+	check_raise(&c, range_judge(u.steal, &cfg.steal_warn, &cfg.steal_crit));
 	check_summary(&c, "%.1f%% busy (user %.1f%%, system %.1f%%, iowait %.1f%%, steal %.1f%%, idle %.1f%%) over %gs on %d CPUs",
-	              busy, user, system, iowait, steal, idle, cfg.sample, b.ncpu ? b.ncpu : cpu_count());
+	              u.busy, u.user, u.system, u.iowait, u.steal, u.idle, cfg.sample,
+	              b.ncpu ? b.ncpu : cpu_count());
 
 	const struct { const char *label; double v; const struct range *w, *c; } items[] = {
-		{ "busy", busy, &cfg.warn, &cfg.crit },
-		{ "user", user, NULL, NULL },
-		{ "system", system, NULL, NULL },
-		{ "iowait", iowait, &cfg.iowait_warn, &cfg.iowait_crit },
-		{ "steal", steal, &cfg.steal_warn, &cfg.steal_crit },
-		{ "idle", idle, NULL, NULL },
+		{ "busy", u.busy, &cfg.warn, &cfg.crit },
+		{ "user", u.user, NULL, NULL },
+		{ "system", u.system, NULL, NULL },
+		{ "iowait", u.iowait, &cfg.iowait_warn, &cfg.iowait_crit },
+		{ "steal", u.steal, &cfg.steal_warn, &cfg.steal_crit },
+		{ "idle", u.idle, NULL, NULL },
 	};
 	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
 		check_perf(&c, &(struct perf){ .label = items[i].label, .value = items[i].v, .uom = "%",

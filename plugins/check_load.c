@@ -99,9 +99,11 @@ int main(int argc, char **argv)
 			check_perf(&c, &(struct perf){ .label = scaled[i], .value = judged[i], .decimals = 3,
 			                               .warn = &cfg.warn[i], .crit = &cfg.crit[i], .has_min = true });
 	}
-	if (plugin_verbose)
+	if (plugin_verbose && la.running >= 0)
 		check_long(&c, "%d CPUs online, %ld of %ld scheduling entities runnable",
 		           cpu_count(), la.running, la.total);
+	else if (plugin_verbose)
+		check_long(&c, "%d CPUs online", cpu_count());
 	top_init(&top, TOP_CPU, top_rows(cfg.procs, c.state == STATE_OK));
 	top_scan(&top);
 	top_long(&c, &top);

@@ -105,13 +105,14 @@ static void each_device(struct check *c, const struct config *cfg)
 	snprintf(path, sizeof path, "%s/swaps", proc_root());
 	if (read_text_file(path, buf, sizeof buf) < 0)
 		plugin_die(STATE_UNKNOWN, "cannot read %s: %s", path, strerror(errno));
-	char *save, *line = strtok_r(buf, "\n", &save);
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		char name[1024], type[64];
-		unsigned long long size, used;
-		if (sscanf(line, "%1023s %63s %llu %llu", name, type, &size, &used) != 4 || used > size)
-			continue;
-		check_raise(c, judge(c, cfg, name, (double)size * 1024, (double)(size - used) * 1024, false));
+	/* the first line is the header; parse_swap_line refuses it anyway */
+	for (const char *line = buf; *line;) {
+		size_t len = strcspn(line, "\n");
+		struct swap_area a;
+		if (line != buf && parse_swap_line(line, len, &a))
+			check_raise(c, judge(c, cfg, a.name, (double)a.size_kb * 1024,
+			                     (double)(a.size_kb - a.used_kb) * 1024, false));
+		line += len + (line[len] == '\n');
 	}
 }
 

@@ -267,6 +267,18 @@ my $tmp = tempdir('check_disk.XXXXXX', TMPDIR => 1, CLEANUP => 1);
     like($r->{out}, qr{^mount 110: .*: size 0$}m, '-vv: size 0');
     like($r->{out}, qr{^/dev/fake 2 }m, 'escaped source decoded in the table');
 
+    # fuzz_mountinfo: a NUL in a line (the kernel writes none) cut a field
+    # short: an empty type, and the source read as ... It is a bad line.
+    open my $z, '>', "$tmp/mountinfo-nul" or die;
+    print $z "103 1 7:4 / $tmp/plain rw - ext4 /dev/fake4 rw\n",
+             "120 1 7:20 / $tmp/zero rw - \0ext4 /dev/nul rw\n",
+             "121 1 7:21 / $tmp/z\0ero rw - ext4 /dev/nul rw\n";
+    close $z;
+    $r = disk('--mountinfo', "$tmp/mountinfo-nul", '-vv');
+    like($r->{out}, qr/^mountinfo: 1 mounts, 2 malformed lines skipped$/m, 'fuzz_mountinfo: a line with a NUL is bad')
+        or diag($r->{out});
+    ok(!exists $r->{p}{perf}{"$tmp/zero"} && !exists $r->{p}{perf}{"$tmp/z"}, 'fuzz_mountinfo: ... and not checked');
+
     # The numbers are the root filesystem's, since the directories are on it.
     my $s = statfs($tmp);
     my $p = $perf->{"$tmp/plain"};

@@ -62,6 +62,20 @@ for my $text ("garbage\n", "", "1.0 2.0\n", "-1 2 3 1/2 3\n", "1e5 1 1 1/1 1\n")
     is($r->{exit}, 3, "malformed loadavg '" . ($text =~ s/\n//r) . "' is UNKNOWN");
     like($r->{p}{summary} // '', qr/cannot read .*loadavg/, 'reason names the file');
 }
+# fuzz_loadavg: "running/total" that is not two counts is unknown, never
+# a negative number or one strtol saturated in the -v line.
+for my $c ([ "1.0 2.0 3.0 -1/-5 7\n", 'negative counts' ],
+           [ "1.0 2.0 3.0 99999999999999999999/3 7\n", 'a count past LONG_MAX' ],
+           [ "1.0 2.0 3.0\n", 'no counts at all (an old or recorded file)' ]) {
+    my $r = plugin_run('check_load', '-v', { env => { MAMORI_PROC_ROOT => fake_proc(loadavg => $c->[0]) } });
+    check_plugin_output($r, "fuzz_loadavg: $c->[1]");
+    is($r->{exit}, 0, "fuzz_loadavg: $c->[1]: the loads are still judged");
+    like($r->{out}, qr/^\d+ CPUs online$/m, "fuzz_loadavg: $c->[1]: no runnable count shown");
+    unlike($r->{out}, qr/-\d+ of|9223372036854775807/, "fuzz_loadavg: $c->[1]: no negative or saturated count");
+}
+$r = plugin_run('check_load', '-v', \%env);
+like($r->{out}, qr/^\d+ CPUs online, 2 of 345 scheduling entities runnable$/m, 'fuzz_loadavg: real counts shown');
+
 $r = plugin_run('check_load', { env => { MAMORI_PROC_ROOT => '/nonexistent' } });
 is($r->{exit}, 3, 'missing /proc is UNKNOWN');
 

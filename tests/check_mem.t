@@ -70,4 +70,23 @@ for my $text ("", "garbage\n", "MemFree: 1 kB\n", "MemTotal: 0 kB\nMemFree: 0 kB
     my $r = plugin_run('check_mem', { env => { MAMORI_PROC_ROOT => fake_proc(meminfo => $text) } });
     is($r->{exit}, 3, 'malformed meminfo is UNKNOWN');
 }
+
+# fuzz_meminfo: what a recorded or broken meminfo says is bounded, never
+# wrapped: MemAvailable above MemTotal is all of it available (not a
+# negative use), a value past 2^50 kB or a number on the next line is no
+# value, and "-1" is not 2^64-1.
+$r = plugin_run('check_mem', qw(-w 80 -c 90 --procs-to-show 0),
+                { env => { MAMORI_PROC_ROOT => fake_proc(meminfo => "MemTotal: 1000 kB\nMemFree: 10 kB\nMemAvailable: 5000 kB\n") } });
+check_plugin_output($r, 'fuzz_meminfo: MemAvailable > MemTotal');
+is($r->{exit}, 0, 'fuzz_meminfo: MemAvailable > MemTotal is OK');
+is($r->{p}{perf}{used_pct}{value}, '0.00', 'fuzz_meminfo: used is 0%, not negative');
+is($r->{p}{perf}{available}{value}, 1000 * 1024, 'fuzz_meminfo: available is at most the total');
+like($r->{out}, qr/^Mem:\s+1000\.0 KiB\s+0 B\s/m, 'fuzz_meminfo: the free view shows 0 used, not 16 EiB');
+for my $c ([ "MemTotal: 1000 kB\nMemFree: 18014398509481984 kB\n", 'MemFree of 2^54 kB (wrapped to 0 before)' ],
+           [ "MemTotal:\n1000 kB\nMemFree: 10 kB\n", 'MemTotal with its number on the next line' ],
+           [ "MemTotal: 1000 kB\nMemFree: -1 kB\n", 'MemFree -1' ]) {
+    my $r = plugin_run('check_mem', { env => { MAMORI_PROC_ROOT => fake_proc(meminfo => $c->[0]) } });
+    is($r->{exit}, 3, "fuzz_meminfo: $c->[1] is UNKNOWN");
+    like($r->{out}, qr/\AMEM UNKNOWN - cannot read \S*meminfo: [^\n]*\n\z/, "fuzz_meminfo: $c->[1]: one line with a reason");
+}
 done_testing;

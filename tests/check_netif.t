@@ -384,6 +384,10 @@ sub rates_run {
         [ $good =~ s/mamori check_netif 1/mamori check_netif 2/r, 'another format version' ],
         [ "$good\nextra\n", 'trailing junk' ],
         [ 'x' x 100_000, 'a 100 kB line' ],
+        # fuzz_netdev: a time this long read, but printed back with nine
+        # decimals it was too long to read again
+        [ $good =~ s/time 1.5/'time ' . ('9' x 120)/er, 'fuzz_netdev: a 120-digit time' ],
+        [ $good =~ s/time 1.5/time 1000000000000/r, 'fuzz_netdev: a time of 10^12 s' ],
     );
     for my $b (@bad) {
         my ($text, $name) = @$b;

@@ -456,6 +456,40 @@ SKIP: {
     is($r->{exit}, 1, 'elapsed 900 s: above 899, not above 900');
 }
 
+# fuzz_pid_stat: a process chooses its name and its arguments; a line
+# break in either never starts a line of the answer. A stat line with a
+# state that is not a letter, a negative parent or a time past 2^63 is
+# not the kernel's: skipped, never wrapped into a plausible number.
+{
+    my $good = "4000010 (a\nb) S 1 4000010 4000010 0 -1 4194560 0 0 0 0 100 0 0 0 20 0 1 0 100 10240000 100"
+             . (" 0" x 27) . "\n";
+    (my $nostate = $good) =~ s/^4000010 \(a\nb\) S/4000011 (x) \n/;
+    (my $negppid = $good) =~ s/^4000010 \(a\nb\) S 1 /4000012 (x) S -5 /;
+    (my $hugetime = $good) =~ s/^4000010 \(a\nb\) S (.*?) 100 0 0 0 20/4000013 (x) S $1 99999999999999999999 0 0 0 20/;
+    my $root = fake_proc(
+        'uptime' => "1000.00 1800.00\n",
+        '4000010/stat' => $good,
+        '4000010/cmdline' => "evil\nCRITICAL pid=1 forged\0--x\0",
+        '4000010/status' => "Name:\ta\\nb\nUid:\t0\t0\t0\t0\nVmRSS:\t 400 kB\n",
+        '4000011/stat' => $nostate,
+        '4000012/stat' => $negppid,
+        '4000013/stat' => $hugetime,
+        '4000014/stat' => "4000014 (x) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 1024 9223372036854775807" . (" 0" x 27) . "\n",
+        '4000014/status' => "Name:\tx\nUid:\t0\t0\t0\t0\nVmRSS:\t 99999999999999999999999 kB\n",
+        '4000014/cmdline' => '',
+    );
+    my $r = plugin_run('check_procs', '-v', { env => { MAMORI_PROC_ROOT => $root } });
+    check_plugin_output($r, 'fuzz_pid_stat: hostile recorded /proc');
+    is($r->{p}{perf}{procs}{value}, 2, 'fuzz_pid_stat: only the two well-formed stat lines count');
+    unlike($r->{out}, qr/^CRITICAL pid=1 forged/m, 'fuzz_pid_stat: a newline in args starts no line');
+    like($r->{out}, qr/^pid=4000010 .* args=evil\?CRITICAL pid=1 forged --x$/m,
+         'fuzz_pid_stat: the newline shown as ?, as ps does');
+    like($r->{out}, qr/^pid=4000014 .* rss=\d+kB args=\[x\]$/m,
+         'fuzz_pid_stat: a VmRSS past 2^64 is no number: stat\'s saturated RSS is kept');
+    my @lines = split /\n/, $r->{out};
+    is(scalar @lines, 3, 'fuzz_pid_stat: the status line and one line per process');
+}
+
 # Bad arguments: UNKNOWN, one line.
 for my $args ([ '-w', '5:2' ], [ '-c', 'x' ], [ '-w', '1:2:3' ], [ '-u', 'no_such_user_zz' ],
               [ '-u', '3999999' ], [ '--ereg-argument-array', '(' ], [ '--ereg-argument-array', 'a{2,1}' ],

@@ -49,6 +49,27 @@ for my $s ([ok => 0], [warning => 1], [unknown => 3], [CRITICAL => 2]) {
     is($r->{exit}, $s->[1], "no swap with -n $s->[0]");
 }
 
+# fuzz_swaps: a size that is not digits ("-1" was read as 2^64-1 by
+# sscanf) or a used above the size is no swap area; a control character
+# in a name stays off the line.
+{
+    my $root = root_with_swap(1024000, 512000,
+        "/x file -1 -1 -4\n/y file 10 20 -5\n/z\tfile\t+5\t1\t-6\n/ok\x01name file 1024000 512000 -7\n");
+    my $r = plugin_run('check_swap', qw(-w 10% -c 5% -a), { env => { MAMORI_PROC_ROOT => $root } });
+    check_plugin_output($r, 'fuzz_swaps: hostile /proc/swaps');
+    is($r->{exit}, 0, 'fuzz_swaps: malformed areas are not judged');
+    unlike($r->{out}, qr{^/[xyz]:}m, 'fuzz_swaps: "-1", used > size and "+5" lines left out');
+    like($r->{out}, qr{^/ok\?name: OK, 50% free}m, 'fuzz_swaps: the good area, its control character as ?');
+}
+# fuzz_meminfo: SwapFree above SwapTotal is no swap used, not 16 EiB.
+{
+    my $root = root_with_swap(1024, 4096);
+    my $r = plugin_run('check_swap', qw(-w 10% -c 5% --procs-to-show 0), { env => { MAMORI_PROC_ROOT => $root } });
+    check_plugin_output($r, 'fuzz_meminfo: SwapFree > SwapTotal');
+    like($r->{out}, qr{^Swap:\s+1\.0\s*Mi?B?\s+0(\.0)?\s*B?\s}m, 'fuzz_meminfo: Swap row used is 0')
+        or diag $r->{out};
+}
+
 # This machine: agrees with /proc/meminfo.
 $r = plugin_run('check_swap', qw(-w 1% -c 1% -n ok));
 check_plugin_output($r, 'check_swap here');

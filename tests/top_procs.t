@@ -412,6 +412,15 @@ my $root_noswap = fake_proc(%files, meminfo => $meminfo_noswap);
     my $noup = plugin_run('check_load', '-n', '5', { env => { MAMORI_PROC_ROOT => fake_proc(loadavg => "0.1 0.1 0.1 1/1 1\n") } });
     is($noup->{exit}, 0, 'check_load: no uptime file: the check still answers');
     like($noup->{out}, qr/^Top processes: cannot read \S+\/uptime: /m, 'check_load: ... and says why the list is missing');
+    # fuzz_loadavg: strtod took "1e300", "inf" and "nan" as an uptime, and
+    # its ticks overflowed the integer conversion (undefined behaviour)
+    for my $up ("1e300 1\n", "inf 1\n", "nan 1\n", "-5 1\n", "1000000000000 1\n") {
+        my $r = plugin_run('check_load', '-n', '5', { env => { MAMORI_PROC_ROOT => fake_proc(%files, uptime => $up) } });
+        check_plugin_output($r, "fuzz_loadavg: uptime '" . ($up =~ s/\n//r) . "'");
+        is($r->{exit}, 0, "fuzz_loadavg: uptime '" . ($up =~ s/\n//r) . "': the check still answers");
+        like($r->{out}, qr/^Top processes: cannot read \S+\/uptime: Invalid argument$/m,
+             "fuzz_loadavg: uptime '" . ($up =~ s/\n//r) . "' is refused, and said so");
+    }
 }
 
 done_testing;

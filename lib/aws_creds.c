@@ -56,8 +56,12 @@ static bool set_token(struct aws_creds *c, const char *v)
 	c->token = NULL;
 	if (!v || !*v)
 		return true;
-	if (strlen(v) > 16384 || strpbrk(v, "\r\n"))
+	/* it goes into a header as it is: printable ASCII, no blank */
+	if (strlen(v) > 16384)
 		return false;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return false;
 	c->token = xstrdup(v);
 	return true;
 }
@@ -183,21 +187,11 @@ static FILE *open_private(const char *path, bool *missing)
 	return f;
 }
 
-/* 1 found, 0 (no file, or no such profile when not required), -1 with why. */
-static int from_file(struct aws_creds *c, const char *profile, bool required)
+int aws_creds_profile(struct aws_creds *c, FILE *f, const char *path, const char *profile, bool required,
+                      const char **err)
 {
-	char path[4096];
-	if (!credentials_path(path, sizeof path)) {
-		reason("no HOME to find ~/.aws/credentials in");
-		return required ? -1 : 0;
-	}
-	bool missing;
-	FILE *f = open_private(path, &missing);
-	if (!f)
-		return missing && !required ? 0 : -1;
 	struct profile_scan s = { .want = profile };
 	int bad = parse_profiles(f, &s);
-	fclose(f);
 	int rc = -1;
 	if (bad)
 		reason("%s: cannot parse line %d", path, bad);
@@ -222,6 +216,25 @@ static int from_file(struct aws_creds *c, const char *profile, bool required)
 	free(s.id);
 	free(s.key);
 	free(s.token);
+	*err = rc < 0 ? why : NULL;
+	return rc;
+}
+
+/* 1 found, 0 (no file, or no such profile when not required), -1 with why. */
+static int from_file(struct aws_creds *c, const char *profile, bool required)
+{
+	char path[4096];
+	if (!credentials_path(path, sizeof path)) {
+		reason("no HOME to find ~/.aws/credentials in");
+		return required ? -1 : 0;
+	}
+	bool missing;
+	FILE *f = open_private(path, &missing);
+	if (!f)
+		return missing && !required ? 0 : -1;
+	const char *err;
+	int rc = aws_creds_profile(c, f, path, profile, required, &err);
+	fclose(f);
 	return rc;
 }
 
@@ -247,6 +260,72 @@ static const char *imds_call(const char *method, const char *base, const char *p
 	return err;
 }
 
+/* printable ASCII without blanks, as keys, tokens and role names are */
+static bool one_word(const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)b[i] <= ' ' || (unsigned char)b[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+bool aws_creds_imds_token(const char *body, size_t len)
+{
+	return len > 0 && len <= 4096 && one_word(body, len);
+}
+
+bool aws_creds_imds_role(const char *body, size_t len, char *role, size_t size)
+{
+	/* one role per instance profile: the first line, a name that fits a path */
+	size_t l = 0;
+	while (l < len && body[l] != '\r' && body[l] != '\n')
+		l++;
+	if (l == 0 || l >= size)
+		return false;
+	if (!one_word(body, l) || memchr(body, '/', l) || memchr(body, '?', l) || memchr(body, '#', l) ||
+	    memchr(body, '%', l))
+		return false;
+	memcpy(role, body, l);
+	role[l] = '\0';
+	return true;
+}
+
+/* AWS's error codes are words ("AssumeRoleUnauthorizedAccess"): anything
+ * else (a line break, a value that holds a key) is not quoted. */
+static const char *code_text(const char *code, const char *id, const char *key, const char *tok)
+{
+	size_t n = strlen(code);
+	if (n == 0 || n > 64 || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
+		return "an unexpected code";
+	const char *vals[] = { id, key, tok };
+	for (size_t i = 0; i < 3; i++)
+		if (vals[i] && *vals[i] && (strstr(code, vals[i]) || strstr(vals[i], code)))
+			return "an unexpected code";
+	return code;
+}
+
+const char *aws_creds_imds_json(struct aws_creds *c, const char *body, size_t len, const char *role)
+{
+	json_error_t je;
+	json_t *j = json_loadb(body, len, 0, &je);
+	const char *code = json_string_value(json_object_get(j, "Code"));
+	const char *id = json_string_value(json_object_get(j, "AccessKeyId"));
+	const char *key = json_string_value(json_object_get(j, "SecretAccessKey"));
+	const char *tok = json_string_value(json_object_get(j, "Token"));
+	const char *err = NULL;
+	if (!j)
+		err = reason("instance metadata: the credentials of role %s are not JSON", role);
+	else if (code && strcmp(code, "Success") != 0)
+		err = reason("instance metadata: role %s: %s", role, code_text(code, id, key, tok));
+	else if (!id || !key || !set_key(c->access_key, sizeof c->access_key, id) ||
+	         !set_key(c->secret_key, sizeof c->secret_key, key) || !set_token(c, tok))
+		err = reason("instance metadata: role %s: no usable AccessKeyId/SecretAccessKey", role);
+	else
+		snprintf(c->source, sizeof c->source, "instance role %.150s", role);
+	json_decref(j);
+	return err;
+}
+
 static const char *from_imds(struct aws_creds *c, double timeout)
 {
 	const char *base = secret_from_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
@@ -256,7 +335,7 @@ static const char *from_imds(struct aws_creds *c, double timeout)
 	                            timeout, &res);
 	struct buf auth = BUF_INIT;
 	if (!err) {
-		if (res.body.len == 0 || res.body.len > 4096 || strpbrk(buf_cstr(&res.body), "\r\n"))
+		if (!aws_creds_imds_token(res.body.s, res.body.len))
 			err = reason("instance metadata: the session token is not one line");
 		else
 			buf_printf(&auth, "X-aws-ec2-metadata-token: %s", buf_cstr(&res.body));
@@ -266,13 +345,8 @@ static const char *from_imds(struct aws_creds *c, double timeout)
 	if (!err) {
 		err = imds_call("GET", base, IMDS_ROLE_PATH, buf_cstr(&auth), timeout, &res);
 		if (!err) {
-			/* one role per instance profile: the first line */
-			const char *b = buf_cstr(&res.body);
-			size_t l = strcspn(b, "\r\n");
-			if (l == 0 || l >= sizeof role || strcspn(b, "/?#% ") < l)
+			if (!aws_creds_imds_role(buf_cstr(&res.body), res.body.len, role, sizeof role))
 				err = reason("instance metadata: no IAM role is attached to this instance");
-			else
-				memcpy(role, b, l);
 		}
 		cw_http_res_free(&res);
 	}
@@ -282,22 +356,7 @@ static const char *from_imds(struct aws_creds *c, double timeout)
 		err = imds_call("GET", base, buf_cstr(&path), buf_cstr(&auth), timeout, &res);
 		buf_free(&path);
 		if (!err) {
-			json_error_t je;
-			json_t *j = json_loadb(res.body.s ? res.body.s : "", res.body.len, 0, &je);
-			const char *code = json_string_value(json_object_get(j, "Code"));
-			const char *id = json_string_value(json_object_get(j, "AccessKeyId"));
-			const char *key = json_string_value(json_object_get(j, "SecretAccessKey"));
-			const char *tok = json_string_value(json_object_get(j, "Token"));
-			if (!j)
-				err = reason("instance metadata: the credentials of role %s are not JSON", role);
-			else if (code && strcmp(code, "Success") != 0)
-				err = reason("instance metadata: role %s: %s", role, code);
-			else if (!id || !key || !set_key(c->access_key, sizeof c->access_key, id) ||
-			         !set_key(c->secret_key, sizeof c->secret_key, key) || !set_token(c, tok))
-				err = reason("instance metadata: role %s: no usable AccessKeyId/SecretAccessKey", role);
-			else
-				snprintf(c->source, sizeof c->source, "instance role %.150s", role);
-			json_decref(j);
+			err = aws_creds_imds_json(c, res.body.s ? res.body.s : "", res.body.len, role);
 		}
 		if (res.body.s)
 			explicit_bzero(res.body.s, res.body.len);

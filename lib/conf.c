@@ -305,7 +305,10 @@ const char *conf_contact(const struct conf *c, const char *word, const char *key
 {
 	if (direct)
 		return word;
-	char sec[160];
-	snprintf(sec, sizeof sec, "contact %s", word);
-	return conf_get(c, sec, key);
+	/* the whole word: one cut short would name another contact */
+	struct buf sec = BUF_INIT;
+	buf_printf(&sec, "contact %s", word);
+	const char *v = conf_get(c, buf_cstr(&sec), key);
+	buf_free(&sec);
+	return v;
 }

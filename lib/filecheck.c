@@ -334,10 +334,12 @@ static void hex(struct buf *b, const unsigned char *p, size_t n)
 		buf_printf(b, "%02x", p[i]);
 }
 
+/* Hex back to text; NULL when it is not lower-case hex of a non-empty
+ * string without NUL (a path or a link target, as we wrote it). */
 static char *unhex(const char *s)
 {
 	size_t n = strlen(s);
-	if (n % 2 || strspn(s, "0123456789abcdef") != n)
+	if (n == 0 || n % 2 || strspn(s, "0123456789abcdef") != n)
 		return NULL;
 	char *out = xmalloc(n / 2 + 1);
 	for (size_t i = 0; i < n / 2; i++) {
@@ -346,23 +348,53 @@ static char *unhex(const char *s)
 		out[i] = (char)v;
 	}
 	out[n / 2] = '\0';
+	if (strlen(out) != n / 2) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
-/* Text, one "key value" a line after a versioned header; false when it is
- * not a baseline we wrote. */
-static bool record_parse(char *text, struct fc_record *b)
+void fc_record_format(struct buf *t, const struct fc_record *r)
 {
-	char *save = NULL, *line = strtok_r(text, "\n", &save);
-	if (!line || strcmp(line, "mamori check_file baseline 1") != 0)
+	buf_printf(t, "mamori check_file baseline 1\npath ");
+	hex(t, (const unsigned char *)r->path, strlen(r->path));
+	buf_printf(t, "\ntype %c\nmode %04o\nuid %llu\ngid %llu\nsize %llu\nmtime %ld\nrecorded %ld\n", r->type,
+	           r->mode, r->uid, r->gid, r->size, r->mtime, r->recorded);
+	if (r->type == 'f' && r->algo)
+		buf_printf(t, "algorithm %s\ndigest %s\n", r->algo->name, r->digest);
+	if (r->type == 'l' && r->target) {
+		buf_puts(t, "target ");
+		hex(t, (const unsigned char *)r->target, strlen(r->target));
+		buf_putc(t, '\n');
+	}
+}
+
+void fc_record_free(struct fc_record *r)
+{
+	free(r->path);
+	free(r->target);
+	r->path = r->target = NULL;
+}
+
+/* Text, one "key value" a line after a versioned header: what
+ * fc_record_format() writes, nothing else (a NUL, a number that is not
+ * one, a digest on what is not a file, a target on what is not a link). */
+bool fc_record_parse(const char *text, size_t len, struct fc_record *b)
+{
+	memset(b, 0, sizeof *b);
+	if (memchr(text, '\0', len))
 		return false;
+	char *copy = xstrdup(text), *save = NULL, *line = strtok_r(copy, "\n", &save);
+	bool ok = line && strcmp(line, "mamori check_file baseline 1") == 0;
 	unsigned seen = 0;
-	while ((line = strtok_r(NULL, "\n", &save))) {
+	while (ok && (line = strtok_r(NULL, "\n", &save))) {
 		char *v = strchr(line, ' ');
-		if (!v)
-			return false;
+		if (!v) {
+			ok = false;
+			break;
+		}
 		*v++ = '\0';
-		unsigned long long n;
 		if (strcmp(line, "type") == 0 && strlen(v) == 1 && strchr("fdlpscb", *v))
 			b->type = *v, seen |= 1;
 		else if (strcmp(line, "mode") == 0 && !fc_parse_mode(v, &b->mode))
@@ -380,20 +412,23 @@ static bool record_parse(char *text, struct fc_record *b)
 			strcpy(b->digest, v);
 		else if (strcmp(line, "target") == 0 && !b->target && (b->target = unhex(v)))
 			;
-		else if (strcmp(line, "size") == 0 && num_parse_ull(v, &n))
-			b->size = n;
-		else if (strcmp(line, "mtime") == 0)
-			num_parse_long(v, LONG_MIN, LONG_MAX, &b->mtime);
-		else if (strcmp(line, "recorded") == 0)
-			num_parse_long(v, LONG_MIN, LONG_MAX, &b->recorded);
-		else
-			return false;
+		else if (!((strcmp(line, "size") == 0 && num_parse_ull(v, &b->size)) ||
+		           (strcmp(line, "mtime") == 0 && num_parse_long(v, LONG_MIN, LONG_MAX, &b->mtime)) ||
+		           (strcmp(line, "recorded") == 0 && num_parse_long(v, LONG_MIN, LONG_MAX, &b->recorded))))
+			ok = false;
 	}
-	if (seen != 31)
-		return false;
-	if (b->type == 'f' && (!b->algo || strlen(b->digest) != 2 * b->algo->len))
-		return false;
-	return b->type != 'l' || b->target;
+	free(copy);
+	if (ok && seen != 31)
+		ok = false;
+	if (ok && b->type == 'f' && (!b->algo || strlen(b->digest) != 2 * b->algo->len))
+		ok = false;
+	if (ok && b->type != 'f' && (b->algo || b->digest[0]))
+		ok = false;
+	if (ok && (b->type == 'l') != (b->target != NULL))
+		ok = false;
+	if (!ok)
+		fc_record_free(b);
+	return ok;
 }
 
 /* The state key: the absolute path, or its digest when the escaped path
@@ -444,7 +479,7 @@ enum fc_rc fc_baseline_open(struct fc_baseline *b, const char *path)
 		rc = FC_STATE_FAIL;
 	} else if (!text.len) {
 		rc = FC_BASE_NONE;
-	} else if (!record_parse(text.s, &b->rec)) {
+	} else if (!fc_record_parse(text.s, text.len, &b->rec)) {
 		rc = FC_BASE_CORRUPT;
 	} else {
 		rc = strcmp(b->rec.path, b->abs) != 0 ? FC_BASE_FOREIGN : FC_BASE_FOUND;
@@ -481,19 +516,15 @@ size_t fc_compare(const struct fc_record *want, const struct fc_facts *f, unsign
 
 const char *fc_baseline_write(struct fc_baseline *b, const struct fc_facts *f)
 {
+	struct fc_record r = { .type = f->type, .path = b->abs, .mode = (unsigned)(f->st.st_mode & 07777),
+	                       .uid = f->st.st_uid, .gid = f->st.st_gid,
+	                       .size = f->st.st_size > 0 ? (unsigned long long)f->st.st_size : 0,
+	                       .mtime = (long)f->st.st_mtim.tv_sec, .recorded = (long)time(NULL),
+	                       .algo = f->type == 'f' ? f->algo : NULL, .target = f->type == 'l' ? f->target : NULL };
+	if (r.algo)
+		snprintf(r.digest, sizeof r.digest, "%s", f->digest);
 	struct buf t = BUF_INIT;
-	buf_printf(&t, "mamori check_file baseline 1\npath ");
-	hex(&t, (const unsigned char *)b->abs, strlen(b->abs));
-	buf_printf(&t, "\ntype %c\nmode %04o\nuid %u\ngid %u\nsize %lld\nmtime %lld\nrecorded %lld\n", f->type,
-	           (unsigned)(f->st.st_mode & 07777), (unsigned)f->st.st_uid, (unsigned)f->st.st_gid,
-	           (long long)f->st.st_size, (long long)f->st.st_mtim.tv_sec, (long long)time(NULL));
-	if (f->type == 'f' && f->algo)
-		buf_printf(&t, "algorithm %s\ndigest %s\n", f->algo->name, f->digest);
-	if (f->type == 'l') {
-		buf_puts(&t, "target ");
-		hex(&t, (const unsigned char *)f->target, strlen(f->target));
-		buf_putc(&t, '\n');
-	}
+	fc_record_format(&t, &r);
 	const char *err = state_write(&b->sf, t.s, t.len);
 	buf_free(&t);
 	return err;
@@ -503,7 +534,6 @@ void fc_baseline_close(struct fc_baseline *b)
 {
 	state_close(&b->sf);
 	free(b->abs);
-	free(b->rec.path);
-	free(b->rec.target);
-	b->abs = b->rec.path = b->rec.target = NULL;
+	b->abs = NULL;
+	fc_record_free(&b->rec);
 }

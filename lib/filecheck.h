@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "range.h"
 #include "state.h"
 
@@ -104,6 +105,13 @@ enum fc_rc fc_measure(const char *path, bool follow, const struct fc_algo *algo,
 void fc_facts_free(struct fc_facts *f);
 /* The digest's buffers, kept from file to file; once, before exiting. */
 void fc_measure_end(void);
+
+/* The state text of a baseline record, and back: false (rec left empty)
+ * for a text fc_record_format() would not write. len: text's length (a
+ * NUL inside is refused); text is NUL-terminated. */
+void fc_record_format(struct buf *out, const struct fc_record *rec);
+bool fc_record_parse(const char *text, size_t len, struct fc_record *rec);
+void fc_record_free(struct fc_record *rec);
 
 /* Locks and reads the baseline of path. Returns FC_BASE_NONE, FC_BASE_FOUND,
  * FC_BASE_CORRUPT, FC_BASE_FOREIGN or FC_STATE_FAIL; close it in every case. */

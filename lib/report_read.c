@@ -124,7 +124,11 @@ bool report_iso_time(const char *s, double *out)
 	    (*p != 'T' && *p != ' ') || !*p++ || !digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) ||
 	    *p++ != ':' || !digits(&p, 2, &se))
 		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+	/* a day the month does not have is no date (not the 3rd of March) */
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 ||
+	    se > 60)
 		return false;
 	double frac = 0, scale = 0.1;
 	if (*p == '.') {
@@ -164,8 +168,7 @@ struct run {
 	double start;
 };
 
-/* a handler run is bounded by runbook 004's 15 minutes (and a backstop) */
-enum { RUN_MAX = 3600 };
+enum { RUN_MAX = REPORT_RUN_MAX };
 
 struct audit_ctx {
 	struct report *r;
@@ -199,11 +202,14 @@ static void recover_record(struct audit_ctx *a, json_t *o, double t)
 	           *outcome = str(o, "outcome");
 	json_t *jpid = json_object_get(o, "pid");
 	long long pid = json_is_integer(jpid) ? json_integer_value(jpid) : -1;
+	/* a step longer than a run can last is a damaged record: no duration */
 	double dur = json_number_value(json_object_get(o, "duration"));
+	if (!(dur > 0 && dur <= RUN_MAX))
+		dur = 0;
 	if (!service)
 		service = "";
 	struct run *run = find_run(a, pid, host, service);
-	double began = t - (dur > 0 ? dur : 0);
+	double began = t - dur;
 	if (run && began - run->start > RUN_MAX) {
 		/* far older: a run that ended without an outcome line, whose pid
 		 * came round again */

@@ -7,6 +7,10 @@
 #include "report_model.h"
 
 enum { REPORT_LINE_MAX = 64 * 1024 };
+/* A handler run is bounded by runbook 004's 15 minutes (and a backstop):
+ * a run's records further apart are two runs, a longer step is damage, so
+ * a time to recover is at most twice this. */
+enum { REPORT_RUN_MAX = 3600 };
 
 /* A Nagios / Naemon log or an Icinga 2 compat log ("-" is stdin).
  * NULL, or why the file cannot be read. */

@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +50,11 @@ void snmp_rate_compute(const struct snmp_sample *prev, const struct snmp_sample 
 	} else {
 		delta = cur->num - prev->num;
 	}
-	out->v = SRATE_OK;
 	out->rate = delta / out->secs;
+	/* gauges far apart can overflow a double: no rate is better than inf */
+	out->v = isfinite(out->rate) ? SRATE_OK : SRATE_RESET;
+	if (out->v != SRATE_OK)
+		out->rate = 0;
 }
 
 const char *snmp_rate_reason(enum snmp_rate_verdict v)
@@ -64,23 +69,53 @@ const char *snmp_rate_reason(enum snmp_rate_verdict v)
 	return "";
 }
 
-static bool parse_sample(const char *text, struct snmp_sample *s)
+/* The text snmp_rate_format() writes, and nothing else: a damaged file
+ * (NaN, inf, a time before 1970, a Counter32 past 2^32, trailing bytes,
+ * a NUL) is not a sample. */
+static bool parse_sample(const char *text, size_t len, struct snmp_sample *s)
 {
 	int type, n = 0;
 	char value[64];
-	if (sscanf(text, "mamori-snmp-rate 1 %d %63s %lf\n%n", &type, value, &s->time, &n) != 3 || n == 0 ||
-	    text[n] != '\0' || type < 0 || type > SV_OTHER)
+	memset(s, 0, sizeof *s);
+	if (memchr(text, '\0', len) ||
+	    sscanf(text, "mamori-snmp-rate 1 %d %63s %lf\n%n", &type, value, &s->time, &n) != 3 || n == 0 ||
+	    text[n] != '\0' || type < 0 || type > SV_OTHER || !isfinite(s->time) || s->time <= 0)
 		return false;
 	s->type = (enum snmp_vtype)type;
 	char *end;
+	errno = 0;
 	if (is_counter(s->type)) {
-		if (value[0] == '-')
+		if (value[0] < '0' || value[0] > '9')
 			return false;
 		s->u = strtoull(value, &end, 10);
+		if (s->type == SV_COUNTER32 && s->u > 0xffffffffULL)
+			return false;
 	} else {
 		s->num = strtod(value, &end);
+		if (!isfinite(s->num))
+			return false;
 	}
-	return *end == '\0';
+	return *end == '\0' && errno == 0;
+}
+
+void snmp_rate_format(struct buf *b, const struct snmp_sample *cur)
+{
+	if (is_counter(cur->type))
+		buf_printf(b, "mamori-snmp-rate 1 %d %llu %.6f\n", (int)cur->type, cur->u, cur->time);
+	else
+		buf_printf(b, "mamori-snmp-rate 1 %d %.17g %.6f\n", (int)cur->type, cur->num, cur->time);
+}
+
+void snmp_rate_judge(const char *saved, size_t len, const struct snmp_sample *cur, struct snmp_rate *out)
+{
+	struct snmp_sample prev;
+	memset(out, 0, sizeof *out);
+	if (len == 0)
+		out->v = SRATE_FIRST;
+	else if (!parse_sample(saved, len, &prev))
+		out->v = SRATE_CORRUPT;
+	else
+		snmp_rate_compute(&prev, cur, out);
 }
 
 const char *snmp_rate_advance(const char *key, const char *oid, const struct snmp_sample *cur, struct snmp_rate *out)
@@ -97,19 +132,9 @@ const char *snmp_rate_advance(const char *key, const char *oid, const struct snm
 		buf_free(&b);
 		return err;
 	}
-	struct snmp_sample prev;
-	memset(out, 0, sizeof *out);
-	if (b.len == 0)
-		out->v = SRATE_FIRST;
-	else if (!parse_sample(buf_cstr(&b), &prev))
-		out->v = SRATE_CORRUPT;
-	else
-		snmp_rate_compute(&prev, cur, out);
+	snmp_rate_judge(buf_cstr(&b), b.len, cur, out);
 	buf_reset(&b);
-	if (is_counter(cur->type))
-		buf_printf(&b, "mamori-snmp-rate 1 %d %llu %.6f\n", (int)cur->type, cur->u, cur->time);
-	else
-		buf_printf(&b, "mamori-snmp-rate 1 %d %.17g %.6f\n", (int)cur->type, cur->num, cur->time);
+	snmp_rate_format(&b, cur);
 	err = state_write(&sf, b.s, b.len);
 	state_close(&sf);
 	buf_free(&b);

@@ -6,6 +6,7 @@
 #define MAMORI_SNMP_RATE_H
 #include <stdbool.h>
 
+#include "buf.h"
 #include "snmp_session.h"
 
 enum snmp_rate_verdict { SRATE_OK, SRATE_FIRST, SRATE_RESET, SRATE_CORRUPT, SRATE_CLOCK };
@@ -26,6 +27,11 @@ struct snmp_rate {
 
 /* The rate between two samples (pure, for tests of the arithmetic). */
 void snmp_rate_compute(const struct snmp_sample *prev, const struct snmp_sample *cur, struct snmp_rate *out);
+/* The rate from a saved state text (len bytes; empty: none yet): a text
+ * that is not one snmp_rate_format() wrote is SRATE_CORRUPT. Pure. */
+void snmp_rate_judge(const char *saved, size_t len, const struct snmp_sample *cur, struct snmp_rate *out);
+/* The state text of a sample. */
+void snmp_rate_format(struct buf *b, const struct snmp_sample *cur);
 /* Load the last sample of (key, oid), save cur, compute. NULL or a reason
  * (state directory unusable). */
 const char *snmp_rate_advance(const char *key, const char *oid, const struct snmp_sample *cur, struct snmp_rate *out);

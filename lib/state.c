@@ -20,8 +20,9 @@ const char *state_dir(void)
 	return d && *d ? d : STATEDIR;
 }
 
-/* plugin + "." + key with every byte outside [A-Za-z0-9._-] as %XX */
-static bool make_name(char *out, size_t size, const char *plugin, const char *key)
+/* plugin + "." + key with every byte outside [A-Za-z0-9._-] as %XX (and
+ * a leading '.', so no key names "." or ".." or a hidden file) */
+bool state_file_name(char *out, size_t size, const char *plugin, const char *key)
 {
 	size_t n = (size_t)snprintf(out, size, "%s.", plugin);
 	if (n >= size)
@@ -62,7 +63,7 @@ const char *state_open(struct state_file *sf, const char *dir, const char *plugi
 	sf->lockfd = -1;
 	if (!dir)
 		dir = state_dir();
-	if (!make_name(name, sizeof name - 5, plugin, key))
+	if (!state_file_name(name, sizeof name - 5, plugin, key))
 		return "the state key is too long";
 	if ((size_t)snprintf(sf->path, sizeof sf->path, "%s/%s", dir, name) >= sizeof sf->path)
 		return "the state path is too long";

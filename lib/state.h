@@ -19,6 +19,10 @@ struct state_file {
 /* The state directory: MAMORI_STATE_DIR (ignored in set-id programs), else
  * the configured one (--with-statedir). */
 const char *state_dir(void);
+/* The file name of (plugin, key) in the state directory: plugin "." and
+ * the key with every byte but [A-Za-z0-9._-] as %XX, a leading '.' too
+ * (one file per key, never a path). false when it does not fit in size. */
+bool state_file_name(char *out, size_t size, const char *plugin, const char *key);
 /* Lock the state of (plugin, key); the key may be anything (a path, an
  * interface name): it is escaped into a file name. Waits for a concurrent
  * run up to the -t deadline. NULL on success, else a reason. */

@@ -139,6 +139,26 @@ print $sfh "\x00\xffgarbage\n";
 close $sfh;
 expect(run('-f', $b, '--baseline'), 3, qr/baseline .* is corrupt \(--update-baseline records a new one\)/, 'corrupt baseline: UNKNOWN');
 expect(run('-f', $b, '--update-baseline'), 0, qr/baseline recorded/, 'corrupt baseline replaced by --update-baseline');
+# fuzz_filecheck: only the text a run writes is a baseline: a NUL in the
+# path's hex (read as this path before), bytes after a NUL, a number that
+# is none, a digest on a directory, a link target on a file
+{
+    my $good = do { local $/; open my $in, '<', $bstate or die; <$in> };
+    my $hex = unpack 'H*', $b;
+    my %bad = (
+        'path with a NUL' => $good =~ s/^path \Q$hex\E$/path ${hex}002f78/mr,
+        'bytes after a NUL' => "$good\0type d\n",
+        'an mtime that is no number' => $good =~ s/^mtime .*$/mtime yesterday/mr,
+        'a target on a file' => "${good}target 2f746d70\n",
+    );
+    for my $what (sort keys %bad) {
+        die "fuzz_filecheck: $what: nothing replaced" if $bad{$what} eq $good;
+        put($bstate, $bad{$what});
+        expect(run('-f', $b, '--baseline'), 3, qr/baseline .* is corrupt/, "fuzz_filecheck: $what: corrupt, UNKNOWN");
+    }
+    put($bstate, $good);
+    expect(run('-f', $b, '--baseline'), 0, qr/as in the baseline/, 'fuzz_filecheck: the baseline as written still reads');
+}
 put($g, "other\n");
 expect(run('-f', $g, '--baseline'), 0, qr/baseline recorded/, 'second file recorded');
 my ($gstate) = grep { /other$/ } state_files();

@@ -287,6 +287,30 @@ like($r->{out}, qr/読み飛ばし \(解読不能\) 11/, 'the page says how many
     is($h->{ttr_avg_s}, '100.0', 'many open runs: the time to recover only of the run whose start is known');
 }
 
+# fuzz_report_read: a day the month does not have is no time (it was read
+# as the 3rd of March), and a step "lasting" a billion seconds made a time
+# to recover of 30 years; such a duration is damage, the run's own records
+# bound it (at most 2 x 3600 s)
+{
+    my $bad = join '',
+        rec(time => '2026-10-07T00:00:00+0900', host => 'web1', service => 'HTTP', step => 'verify', duration => 1e9,
+            outcome => 'failing', pid => 41),
+        rec(time => '2026-10-07T00:00:30+0900', host => 'web1', service => 'HTTP', step => 'outcome', duration => 0,
+            outcome => 'recovered', pid => 41),
+        rec(time => '2026-09-31T00:00:00Z', channel => 'mail', target => 'ops@example.com', id => 'x', result => 'sent',
+            program => 'notify_mail', pid => 7),
+        rec(time => '2026-10-31T00:00:00Z', channel => 'mail', target => 'ops@example.com', id => 'y', result => 'sent',
+            program => 'notify_mail', pid => 7);
+    write_file("$dir/fuzz.jsonl", $bad);
+    $r = report('--month', '2026-10', '--log', "$dir/nagios.log", '--audit', "$dir/fuzz.jsonl", '--format', 'csv');
+    my ($h) = grep { $_->{service} eq 'HTTP' } parse_csv($r->{out});
+    is($h->{recoveries}, 1, 'fuzz_report_read: the recovery counted');
+    is($h->{ttr_max_s}, '30.0', 'fuzz_report_read: a billion-second step does not make the time to recover');
+    like($r->{err}, qr/and 1 audit line\(s\)/, 'fuzz_report_read: 2026-09-31 is skipped as no time');
+    $r = report('--month', '2026-10', '--log', "$dir/nagios.log", '--audit', "$dir/fuzz.jsonl");
+    like($r->{out}, qr/^mail\s+1\s/m, 'fuzz_report_read: one mail sent, the one with a real date');
+}
+
 # random bytes, with enough '[', ';' and newlines to reach the parsers
 {
     srand(8);

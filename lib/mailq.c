@@ -164,25 +164,40 @@ void mq_problem(struct mailq *q, const char *id, const char *why)
 		buf_printf(&q->problems, "%s%s: %s", q->problems.len ? "\n" : "", id, why);
 }
 
+/* A tally key from envelope text anyone can choose: at most MQ_KEY_MAX
+ * bytes (cut before a UTF-8 continuation byte), control characters as '?'
+ * (a line break would forge lines of the --top list), domains lower case. */
+static void clean_key(char out[MQ_KEY_MAX + 1], const char *s, bool lower)
+{
+	size_t i = 0;
+	for (; s[i] && i < MQ_KEY_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[i] = c < 0x20 || c == 0x7f ? '?' : lower && c >= 'A' && c <= 'Z' ? (char)(c + 32) : (char)c;
+	}
+	/* a cut inside a character drops its first bytes too (at most 3:
+	 * bytes that are not UTF-8 are cut where they are) */
+	for (size_t k = i; s[i] && k > i - 3 && ((unsigned char)s[k] & 0xc0) == 0x80; k--)
+		if (((unsigned char)s[k - 1] & 0xc0) == 0xc0) {
+			i = k - 1;
+			break;
+		}
+	out[i] = 0;
+}
+
 void mq_count_sender(struct mailq *q, const char *sender)
 {
-	tally_add(&q->senders, *sender ? sender : "<>", q->msg_seq);
+	char key[MQ_KEY_MAX + 1];
+	clean_key(key, *sender ? sender : "<>", false);
+	tally_add(&q->senders, key, q->msg_seq);
 }
 
 void mq_count_rcpt(void *q_, const char *addr)
 {
 	struct mailq *q = q_;
 	const char *at = strrchr(addr, '@');
-	char dom[256];
-	size_t i = 0;
-	if (at && at[1]) {
-		/* domains are case-insensitive: one row for Example.COM and example.com */
-		for (const char *p = at + 1; *p && i + 1 < sizeof dom; p++)
-			dom[i++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
-		dom[i] = 0;
-	} else {
-		strcpy(dom, "(no domain)");
-	}
+	char dom[MQ_KEY_MAX + 1];
+	/* domains are case-insensitive: one row for Example.COM and example.com */
+	clean_key(dom, at && at[1] ? at + 1 : "(no domain)", at && at[1]);
 	tally_add(&q->domains, dom, q->msg_seq);
 }
 

@@ -44,6 +44,9 @@ struct mailq {
 	struct mq_tally senders, domains;
 };
 enum { MQ_MAX_PROBLEMS = 5 };
+/* A sender or domain in the tallies: at most this many bytes, no control
+ * characters (see mq_count_sender). */
+enum { MQ_KEY_MAX = 256 };
 
 /* One MTA. measure() fills q; method says how ("counted in DIR ...");
  * -1 with a one-line reason in err when there is no answer (UNKNOWN).
@@ -120,6 +123,25 @@ const char *exim_parse(struct mailq *q, char *text, size_t len, const char *name
 /* `postqueue -j` (within seconds): each message counted in count[i] of
  * its queue_name, names[i]; with want_top its sender and recipients. */
 int postfix_postqueue(struct mailq *q, const char *const names[], int nnames, double seconds, struct buf *err);
+
+/* The whole output of `postqueue -j` (text[len] need not be NUL): as
+ * postfix_postqueue counts it; *bad is the lines that are not its JSON. */
+void postqueue_parse(struct mailq *q, const char *const names[], int nnames, const char *text, size_t len,
+                     unsigned long *bad);
+
+/* ---- sendmail internals, exposed for the fuzz/unit tests ---- */
+
+/* One qf file's whole text (modified in place): NULL with *arrival (its T
+ * line) and, with q->want_top, the sender and recipients in q's tallies;
+ * or a static reason. */
+const char *sendmail_parse(struct mailq *q, char *text, size_t len, time_t *arrival);
+
+/* ---- qmail internals, exposed for the fuzz/unit tests ---- */
+
+/* One envelope file (todo/, info/, local/ or remote/): "X" text NUL
+ * records with X in types. NULL, or a static reason; with want, the F
+ * (sender) and T (recipients) go into q's tallies. */
+const char *qmail_envelope(struct mailq *q, const char *text, size_t len, const char *types, bool want);
 
 /* Privilege beyond the real user's (root by setuid, or a file capability
  * that bypasses directory permissions), and giving it up for good. */

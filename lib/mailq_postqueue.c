@@ -136,24 +136,27 @@ static bool parse_json_line(struct mailq *q, const char *const names[], int nnam
 	do {
 		if (!jstr(&j, &key) || !jlit(&j, ':'))
 			goto out;
-		if (!strcmp(key.s, "queue_name")) {
+		if (!strcmp(buf_cstr(&key), "queue_name")) {
 			if (!jstr(&j, &val))
 				goto out;
 			for (int i = 0; i < nnames; i++)
-				if (!strcmp(val.s, names[i]))
+				if (!strcmp(buf_cstr(&val), names[i]))
 					which = i;
-		} else if (!strcmp(key.s, "sender")) {
+		} else if (!strcmp(buf_cstr(&key), "sender")) {
 			if (!jstr(&j, &sender))
 				goto out;
 			have_sender = true;
-		} else if (!strcmp(key.s, "arrival_time")) {
+		} else if (!strcmp(buf_cstr(&key), "arrival_time")) {
+			/* digits within the line (strtoll would skip a newline and
+			 * read on past it); more than 18 are no time of ours */
 			jws(&j);
-			char *e;
-			arrival = strtoll(j.p, &e, 10);
-			if (e == j.p)
+			const char *d = j.p;
+			arrival = 0;
+			while (j.p < j.end && *j.p >= '0' && *j.p <= '9' && j.p - d < 18)
+				arrival = arrival * 10 + (*j.p++ - '0');
+			if (j.p == d || (j.p < j.end && *j.p >= '0' && *j.p <= '9'))
 				goto out;
-			j.p = e;
-		} else if (!strcmp(key.s, "recipients") && q->want_top) {
+		} else if (!strcmp(buf_cstr(&key), "recipients") && q->want_top) {
 			if (!jlit(&j, '['))
 				goto out;
 			if (!jlit(&j, ']')) {
@@ -163,10 +166,10 @@ static bool parse_json_line(struct mailq *q, const char *const names[], int nnam
 					do {
 						if (!jstr(&j, &key) || !jlit(&j, ':'))
 							goto out;
-						if (!strcmp(key.s, "address")) {
+						if (!strcmp(buf_cstr(&key), "address")) {
 							if (!jstr(&j, &val))
 								goto out;
-							mq_count_rcpt(q, val.s);
+							mq_count_rcpt(q, buf_cstr(&val));
 						} else if (!jskip(&j, 0)) {
 							goto out;
 						}
@@ -186,7 +189,7 @@ static bool parse_json_line(struct mailq *q, const char *const names[], int nnam
 		q->count[which]++;
 		q->total++;
 		if (have_sender && q->want_top)
-			mq_count_sender(q, sender.s);
+			mq_count_sender(q, buf_cstr(&sender));
 		if (arrival > 0 && (q->oldest == 0 || arrival < q->oldest))
 			q->oldest = (time_t)arrival;
 	}
@@ -195,6 +198,19 @@ out:
 	buf_free(&val);
 	buf_free(&sender);
 	return ok;
+}
+
+void postqueue_parse(struct mailq *q, const char *const names[], int nnames, const char *text, size_t len,
+                     unsigned long *bad)
+{
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		if (le > p && !parse_json_line(q, names, nnames, p, le))
+			++*bad;
+		p = le + 1;
+	}
 }
 
 int postfix_postqueue(struct mailq *q, const char *const names[], int nnames, double seconds, struct buf *err)
@@ -213,14 +229,7 @@ int postfix_postqueue(struct mailq *q, const char *const names[], int nnames, do
 		return -1;
 	}
 	unsigned long bad = 0;
-	const char *p = buf_cstr(&out), *end = p + out.len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		if (le > p && !parse_json_line(q, names, nnames, p, le))
-			bad++;
-		p = le + 1;
-	}
+	postqueue_parse(q, names, nnames, buf_cstr(&out), out.len, &bad);
 	buf_free(&out);
 	if (bad) {
 		buf_printf(err, "postqueue -j: %lu lines that are not its JSON", bad);

@@ -36,10 +36,10 @@ struct bucket {
  * silently drops a last record without its NUL: we call it truncated).
  * With want, the F (sender) and each T (recipient still to deliver) go
  * into the tallies. A static reason, or NULL. */
-static const char *envelope(struct mailq *q, const struct buf *b, const char *types, bool want)
+const char *qmail_envelope(struct mailq *q, const char *text, size_t len, const char *types, bool want)
 {
-	const char *p = b->s, *end = b->s + b->len, *sender = NULL;
-	if (!b->len)
+	const char *p = text, *end = text + len, *sender = NULL;
+	if (!len)
 		return "empty";
 	while (p < end) {
 		const char *nul = memchr(p, 0, (size_t)(end - p));
@@ -60,7 +60,7 @@ static const char *envelope(struct mailq *q, const struct buf *b, const char *ty
 		return NULL;
 	if (sender)
 		mq_count_sender(q, sender);
-	for (p = b->s; p < end; p += strlen(p) + 1)
+	for (p = text; p < end; p += strlen(p) + 1)
 		if (*p == 'T')
 			mq_count_rcpt(q, p + 1);
 	return NULL;
@@ -90,7 +90,7 @@ static void qmail_top(struct mailq *q, const struct bucket *bk, const char *name
 	char what[96] = "";
 	for (int i = 0; i < 3; i++) {
 		p[i].have = mq_read_file(p[i].dirfd, name, &p[i].b, MAX_ENVELOPE) == 0;
-		const char *why = p[i].have ? envelope(q, &p[i].b, p[i].types, false)
+		const char *why = p[i].have ? qmail_envelope(q, p[i].b.s, p[i].b.len, p[i].types, false)
 		                  : p[i].dirfd >= 0 && errno != ENOENT ? strerror(errno) : NULL;
 		if (why && !*what)
 			snprintf(what, sizeof what, "%s: %s", p[i].name, why);
@@ -99,13 +99,13 @@ static void qmail_top(struct mailq *q, const struct bucket *bk, const char *name
 		p[0] = (struct part){ "todo", "upFT", bk->todo, false, p[0].b };
 		p[0].have = mq_read_file(bk->todo, name, &p[0].b, MAX_ENVELOPE) == 0 ||
 		            (errno == ENOENT && mq_read_file(bk->todo_n, name, &p[0].b, MAX_ENVELOPE) == 0);
-		const char *why = p[0].have ? envelope(q, &p[0].b, p[0].types, false) : NULL;
+		const char *why = p[0].have ? qmail_envelope(q, p[0].b.s, p[0].b.len, p[0].types, false) : NULL;
 		if (why)
 			snprintf(what, sizeof what, "todo: %s", why);
 	}
 	for (int i = 0; i < 3; i++) {
 		if (!*what && p[i].have)
-			envelope(q, &p[i].b, p[i].types, true);
+			qmail_envelope(q, p[i].b.s, p[i].b.len, p[i].types, true);
 		buf_free(&p[i].b);
 	}
 	if (*what)

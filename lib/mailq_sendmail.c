@@ -54,30 +54,28 @@ static char *strip_angle(char *a)
 }
 
 /* A qf file must end with its "." line; T is the creation time. */
-static const char *sendmail_qf(struct mailq *q, int dirfd, const char *name, time_t *arrival)
+const char *sendmail_parse(struct mailq *q, char *text, size_t len, time_t *arrival)
 {
-	struct buf b = BUF_INIT, rcpts = BUF_INIT;
+	struct buf rcpts = BUF_INIT;
 	char *sender = NULL;
 	const char *why = NULL;
-	if (read_file_buf(dirfd, name, &b, 16 << 20, false) < 0) {
-		/* "": gone between readdir and open (delivered), not a problem */
-		why = errno == ENOENT ? "" : errno == EFBIG ? "larger than 16 MB" : strerror(errno);
-		goto out;
-	}
-	if (b.len < 2 || strcmp(b.s + b.len - 2, ".\n") != 0 || (b.len > 2 && b.s[b.len - 3] != '\n')) {
-		why = "truncated (no final \".\" line)";
-		goto out;
-	}
+	time_t t_line = 0;
+	if (len < 2 || memcmp(text + len - 2, ".\n", 2) != 0 || (len > 2 && text[len - 3] != '\n'))
+		return "truncated (no final \".\" line)";
+	if (memchr(text, 0, len))
+		return "a NUL byte";   /* a text format: the lines after it would be lost */
+	text[len - 1] = 0;
 	char *save = NULL;
-	for (char *l = strtok_r(b.s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (l[0] == 'T') {
 			char *e;
+			errno = 0;
 			long long t = strtoll(l + 1, &e, 10);
-			if (e == l + 1 || *e) {
+			if (e == l + 1 || *e || l[1] < '0' || l[1] > '9' || errno == ERANGE) {
 				why = "bad T line";
 				goto out;
 			}
-			*arrival = (time_t)t;
+			t_line = (time_t)t;
 		} else if (l[0] == 'S') {
 			sender = l + 1;
 		} else if (l[0] == 'R') {
@@ -85,21 +83,35 @@ static const char *sendmail_qf(struct mailq *q, int dirfd, const char *name, tim
 			char *a = l + 1, *colon = strchr(a, ':');
 			if (colon && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == (size_t)(colon - a))
 				a = colon + 1;
-			buf_add(&rcpts, strip_angle(a), strlen(strip_angle(a)) + 1);
+			a = strip_angle(a);
+			buf_add(&rcpts, a, strlen(a) + 1);
 		}
 	}
 	if (!sender) {
 		why = "no S line";
 		goto out;
 	}
+	*arrival = t_line;
 	if (q->want_top) {
 		mq_count_sender(q, strip_angle(sender));
 		for (size_t i = 0; i < rcpts.len; i += strlen(rcpts.s + i) + 1)
 			mq_count_rcpt(q, rcpts.s + i);
 	}
 out:
-	buf_free(&b);
 	buf_free(&rcpts);
+	return why;
+}
+
+static const char *sendmail_qf(struct mailq *q, int dirfd, const char *name, time_t *arrival)
+{
+	struct buf b = BUF_INIT;
+	const char *why;
+	if (read_file_buf(dirfd, name, &b, 16 << 20, false) < 0)
+		/* "": gone between readdir and open (delivered), not a problem */
+		why = errno == ENOENT ? "" : errno == EFBIG ? "larger than 16 MB" : strerror(errno);
+	else
+		why = sendmail_parse(q, b.s, b.len, arrival);
+	buf_free(&b);
 	return why;
 }
 

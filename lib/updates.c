@@ -124,11 +124,25 @@ static void keep(char **slot, const char *v)
 	*slot = xstrdup(v);
 }
 
+/* dpkg's pkg_name_is_illegal(): an alphanumeric first, then alphanumerics
+ * and "-+._". dpkg refuses a status file with any other name. */
+static bool package_name_ok(const char *n)
+{
+	if (!c_digit(*n) && !c_alpha(*n))
+		return false;
+	for (; *n; n++)
+		if (!c_digit(*n) && !c_alpha(*n) && !strchr("-+._", *n))
+			return false;
+	return true;
+}
+
 /* One stanza of the status file; NULL or why it is corrupt. */
 static const char *status_stanza(struct scan *st, struct stanza *s)
 {
 	if (!s->name)
 		return "an entry without a Package field";
+	if (!package_name_ok(s->name))
+		return "an invalid Package name";
 	if (!s->status)
 		return "an entry without a Status field";
 	char want[32], flag[32], state[32], extra;
@@ -598,7 +612,7 @@ void apt_updates_free(struct apt_updates *u)
 
 /* The line of apt-get's stderr that says most: its first error, else its
  * first warning, else its first line. */
-static void first_complaint(const char *text, struct buf *why)
+void apt_complaint(const char *text, struct buf *why)
 {
 	static const char *const kinds[] = { "E: ", "W: ", "", NULL };
 	for (int k = 0; kinds[k]; k++) {
@@ -698,7 +712,7 @@ int apt_refresh(const char *status, const char *lists_dir, double seconds, struc
 			buf_printf(why, "apt-get update failed (exit %d)", WEXITSTATUS(st));
 		else
 			buf_printf(why, "apt-get update killed by signal %d", WTERMSIG(st));
-		first_complaint(buf_cstr(&err), why);
+		apt_complaint(buf_cstr(&err), why);
 		rc = -1;
 	}
 	buf_free(&err);

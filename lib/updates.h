@@ -50,4 +50,9 @@ void apt_updates_free(struct apt_updates *u);
  * when they are not NULL, killed after seconds. 0, or -1 with the reason. */
 int apt_refresh(const char *status, const char *lists_dir, double seconds, struct buf *why);
 
+/* apt-get's stderr: ": " and its first "E: " line, else its first "W: "
+ * line, else its first non-empty line (at most 300 bytes of it) into why;
+ * nothing when all is blank. Exposed for the fuzz test. */
+void apt_complaint(const char *text, struct buf *why);
+
 #endif

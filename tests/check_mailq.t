@@ -182,6 +182,33 @@ my ($rt) = $r->{out} =~ /^(top senders:.*)\z/ms;
 is($ut, $rt, 'fallback --top = direct --top');
 ok(abs($u->{p}{perf}{oldest}{value} - $r->{p}{perf}{oldest}{value}) <= 2, 'same oldest age');
 
+# fuzz_postqueue (regression): an empty JSON string ("sender": "", a key
+# "", an address "") reached the parser as a NULL pointer (SIGSEGV), and a
+# sender's "\n" forged a line of the --top list. A stand-in postqueue,
+# mounted over the real one in the namespace, answers with such lines.
+{
+    my $fd = tempdir(CLEANUP => 1);
+    chmod 0755, $fd;
+    open my $o, '>', "$fd/postqueue" or die;
+    print $o "#!/bin/sh\ncat <<'EOF'\n",
+        '{"queue_name": "deferred", "queue_id": "A1", "arrival_time": 1795404095, "": 1, "sender": "", "recipients": [{"address": "", "delay_reason": "x"}]}', "\n",
+        '{"queue_name": "hold", "queue_id": "A2", "arrival_time": 1795404095, "sender": "evil\nCRITICAL - forged@x.example", "recipients": [{"address": "u@y.example"}]}', "\n",
+        "EOF\n";
+    close $o;
+    chmod 0755, "$fd/postqueue";
+    my $sh = 'mount --bind "$1" /etc/postfix/main.cf && mount --bind "$2" /usr/sbin/postqueue && shift 2 && exec setpriv --reuid nobody --regid nogroup --clear-groups "$@"';
+    my $f = run_prog(['unshare', '-m', 'sh', '-c', $sh, 'sh', "$etc/main.cf", "$fd/postqueue", bin('check_mailq'), '--top', '3']);
+    $f->{p} = parse_plugin_output($f->{out});
+    check_plugin_output($f, 'fuzz_postqueue');
+    is($f->{exit}, 0, 'fuzz_postqueue: empty strings in postqueue -j: an answer, no crash') or diag($f->{out});
+    like($f->{out}, qr/^method: postqueue -j /m, 'fuzz_postqueue: counted through the stand-in postqueue');
+    is($f->{p}{perf}{total}{value}, 2, 'fuzz_postqueue: both lines counted');
+    like($f->{out}, qr/^\s+1\s+<>$/m, 'fuzz_postqueue: the empty sender is <>');
+    like($f->{out}, qr/^\s+1\s+\(no domain\)$/m, 'fuzz_postqueue: the empty address has no domain');
+    unlike($f->{out}, qr/^CRITICAL - forged/m, 'fuzz_postqueue: a "\n" in a sender forges no line');
+    like($f->{out}, qr/^\s+1\s+evil\?CRITICAL - forged\@x\.example$/m, 'fuzz_postqueue: the sender on one line, ? for the break');
+}
+
 # unprivileged with -d: no right to read, and postqueue refuses a foreign
 # config dir to non-root: UNKNOWN with both reasons
 $u = run_prog(['setpriv', '--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', bin('check_mailq'), '-d', $etc]);
@@ -282,6 +309,14 @@ truncate("$sm/mqueue/qfAA0004", 60) or die;
 $r = plugin_run('check_mailq', '-M', 'sendmail', '-d', "$sm/etc");
 is($r->{p}{perf}{total}{value}, 5, 'truncated qf counted');
 like($r->{out}, qr/^qfAA0004: truncated/m, 'and named');
+# fuzz_sendmail_qf: a NUL byte hid the lines after it (here the S line);
+# the file is now unreadable for that reason
+qf("$sm/mqueue/qfAA0005", $now, "carol\0\@x.example", 'u6@v.example');
+$r = plugin_run('check_mailq', '-M', 'sendmail', '-d', "$sm/etc", '--top', '3');
+is($r->{p}{perf}{total}{value}, 6, 'fuzz_sendmail_qf: a qf file with a NUL counted');
+like($r->{out}, qr/^qfAA0005: a NUL byte$/m, 'fuzz_sendmail_qf: and named, with the reason') or diag($r->{out});
+unlike($r->{out}, qr/carol/, 'fuzz_sendmail_qf: no sender taken from it');
+unlink "$sm/mqueue/qfAA0005";
 
 # several queues: QueueDirectory=.../q*, one with a qf/ subdirectory
 write_cf("$sm/etc/sendmail.cf", "$sm/mq/q*");

@@ -159,6 +159,25 @@ unlike($r->{out}, qr/erin/, 'no sender counted from a bad message');
 for my $b (@bad) { unlink glob("$q/*/" . ($b->[0] % 23) . "/$b->[0]"), "$q/todo/$b->[0]", "$q/intd/$b->[0]" }
 is(mq()->{p}{perf}{total}{value}, 38, 'clean again');
 
+# fuzz_qmail_envelope: an envelope's address is any bytes but NUL. A line
+# break in a sender forged a line of the --top list; a long one was kept
+# whole. Now control characters show as '?', a key is at most 256 bytes.
+{
+    my @odd = (queue("evil\nCRITICAL - forged\@x.example", [ "u\@y.example\rz" ]),
+               queue(('L' x 5000) . '@x.example', [ 'u@' . ('D' x 400) ]));
+    $r = mq(qw(--top 10));
+    check_plugin_output($r, 'fuzz_qmail_envelope');
+    is($r->{p}{perf}{total}{value}, 40, 'fuzz_qmail_envelope: both counted');
+    unlike($r->{out}, qr/^CRITICAL - forged/m, 'fuzz_qmail_envelope: a line break in a sender forges no line') or diag($r->{out});
+    like($r->{out}, qr/^\s+1\s+evil\?CRITICAL - forged\@x\.example$/m, 'fuzz_qmail_envelope: the sender on one line, ? for the break');
+    like($r->{out}, qr/^\s+1\s+y\.example\?z$/m, 'fuzz_qmail_envelope: the same for a recipient domain');
+    like($r->{out}, qr/^\s+1\s+L{256}$/m, 'fuzz_qmail_envelope: a 5000-byte sender shown as its first 256');
+    like($r->{out}, qr/^\s+1\s+d{256}$/m, 'fuzz_qmail_envelope: a long domain likewise, lower-cased');
+    unlike($r->{out}, qr/unreadable/, 'fuzz_qmail_envelope: both envelopes read');
+    for my $i (@odd) { unlink glob("$q/*/" . ($i % 23) . "/$i") }
+    is(mq()->{p}{perf}{total}{value}, 38, 'clean again');
+}
+
 # a message qmail-queue is still writing (mess/ only): counted, not a problem
 my $inj = queue('frank@x.example', [ 'u8@y.example' ], todo => 1);
 unlink "$q/todo/$inj", "$q/intd/$inj";

@@ -320,6 +320,31 @@ for my $k (sort keys %bad_status) {
     like($r->{out}, qr/^UPDATES UNKNOWN - \S.*\n\z/, "status file $k: one line with a reason");
 }
 
+# fuzz_apt_updates (regression): an empty Package field in the status file
+# was an installed package named "", and a list entry with an empty Package
+# field offered it an update, listed without a name. dpkg refuses such a
+# name (ground truth: dpkg-query on the same file), so do we.
+{
+    my $dir = "$T/lists-fuzz";
+    mkdir $dir;
+    put("$dir/example.org_debian_._Packages", "Package: \nVersion: 2.0\nArchitecture: all\n\nPackage: bad name\nVersion: 2.0\nArchitecture: all\n");
+    mkdir "$T/adm-fuzz";
+    mkdir "$T/adm-fuzz/$_" for qw(info updates);
+    for my $name ('', 'bad name', '-dash', "x\x01y") {
+        my $st = status([ 'dpkg', '1.21.22', $arch ], [ $name, '1.0' ]);
+        put("$T/adm-fuzz/status", slurp($st));
+        my $q = run_prog([ 'dpkg-query', "--admindir=$T/adm-fuzz", '-W' ]);
+        isnt($q->{exit}, 0, "fuzz_apt_updates: dpkg-query refuses the Package name '$name' too");
+        my $r = run_upd("fuzz_apt_updates '$name'", '--dpkg-status', $st, '--apt-lists', $dir, '-v');
+        is($r->{exit}, 3, "fuzz_apt_updates: the Package name '$name': UNKNOWN");
+        like($r->{out}, qr/^UPDATES UNKNOWN - \S+ line \d+: an invalid Package name\n\z/, "fuzz_apt_updates: '$name' named as the reason")
+            or diag($r->{out});
+    }
+    # what dpkg accepts (capitals: it folds them) still reads
+    my $r = run_upd('fuzz_apt_updates valid', '--dpkg-status', status([ 'dpkg', '1.21.22', $arch ], [ 'Ab0.c+d_e-f', '1.0' ]), '--apt-lists', $dir);
+    is($r->{exit}, 0, 'fuzz_apt_updates: a name of letters, digits and -+._ is read');
+}
+
 mkdir "$T/lists-empty";
 $r = run_upd('empty lists', '--dpkg-status', $st_full, '--apt-lists', "$T/lists-empty");
 is($r->{exit}, 0, 'no lists: OK');

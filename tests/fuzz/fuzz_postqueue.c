@@ -1,0 +1,62 @@
+/* `postqueue -j` (check_mailq's postfix count without the right to read
+ * the queue): one JSON object a line from showq, whose senders and
+ * recipients anyone who sends mail to the host chooses.
+ * SOURCES: lib/mailq.c lib/mailq_postfix.c lib/mailq_postqueue.c lib/mailq_sendmail.c lib/mailq_exim.c lib/mailq_qmail.c lib/spawn.c */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mailq.h"
+
+static const char *const names[] = { "active", "deferred", "hold", "incoming", "maildrop" };
+
+/* Keys bounded and free of control characters; a message counts a key once. */
+static void check_tally(const struct mq_tally *t, unsigned long msgs)
+{
+	for (size_t i = 0; i < t->cap; i++) {
+		const char *k = t->tab[i].key;
+		if (!k)
+			continue;
+		size_t n = strlen(k);
+		if (n == 0 || n > MQ_KEY_MAX || t->tab[i].n == 0 || t->tab[i].n > msgs)
+			abort();
+		for (size_t j = 0; j < n; j++)
+			if ((unsigned char)k[j] < 0x20 || k[j] == 0x7f)
+				abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned long lines = 0;
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	lines += size && data[size - 1] != '\n';
+	for (int top = 0; top < 2; top++) {
+		char *text = malloc(size ? size : 1);   /* no NUL after the end */
+		if (!text)
+			return 0;
+		memcpy(text, data, size);
+		struct mailq q;
+		memset(&q, 0, sizeof q);
+		q.want_top = top;
+		unsigned long bad = 0, sum = 0;
+		postqueue_parse(&q, names, 5, text, size, &bad);
+		for (int i = 0; i < 5; i++)
+			sum += q.count[i];
+		/* a message per line at most; the total is the queues' sum */
+		if (sum != q.total || q.total + bad > lines || q.oldest < 0)
+			abort();
+		if (!top && (q.senders.n || q.domains.n))
+			abort();
+		if (top && q.senders.n > q.total)
+			abort();
+		check_tally(&q.senders, q.total);
+		/* a refused line may have named recipients before it broke */
+		check_tally(&q.domains, q.total + bad);
+		mailq_free(&q);
+		free(text);
+	}
+	return 0;
+}

@@ -98,9 +98,13 @@ enum cw_http_rc cw_http(const struct cw_http_req *req, struct cw_http_res *res)
 
 	CURLcode c = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->code);
-	enum cw_http_rc rc = body.over ? CWH_TOO_LARGE : classify(c);
+	/* a header line without end reaches curl's own cap first, which it
+	 * reports as "Out of memory" with no words of its own */
+	bool head_over = head.over || (c == CURLE_OUT_OF_MEMORY && !*errbuf);
+	enum cw_http_rc rc = body.over || head_over ? CWH_TOO_LARGE : classify(c);
 	if (rc != CWH_OK)
 		snprintf(res->error, sizeof res->error, "%s", body.over ? "the response is larger than 8 MiB"
+		         : head_over ? "the response headers are larger than 64 KiB"
 		         : *errbuf ? errbuf : curl_easy_strerror(c));
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);

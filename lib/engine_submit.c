@@ -282,12 +282,16 @@ static const char *api_post(const struct engine *e, const char *action, json_t *
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+	char ebuf[CURL_ERROR_SIZE] = "";   /* curl's words: "Operation timed out after ..." */
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	CURLcode rc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	const char *err = NULL;
 	if (rc != CURLE_OK) {
-		snprintf(why, sizeof why, "%s: %s", url, curl_easy_strerror(rc));
+		snprintf(why, sizeof why, "%s: %s", url,
+		         rc == CURLE_WRITE_ERROR ? "answer larger than 1 MB" : ebuf[0] ? ebuf
+		         : rc == CURLE_OUT_OF_MEMORY ? "the response headers are larger than curl accepts (300 kB)" : curl_easy_strerror(rc));
 		err = why;
 	} else {
 		/* 200 overall, and each result's own code 200 */

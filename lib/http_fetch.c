@@ -713,7 +713,10 @@ static void collect(struct fetch *f)
 /* curl's code as ours, and its reason in res->detail. */
 static enum http_rc classify(struct fetch *f, CURLcode rc)
 {
-	const char *why = f->error[0] ? f->error : curl_easy_strerror(rc);
+	/* curl says "Out of memory", without words of its own, for a header
+	 * line longer than it accepts */
+	const char *why = f->error[0] ? f->error
+	                  : rc == CURLE_OUT_OF_MEMORY ? "the response headers are larger than curl accepts (300 kB)" : curl_easy_strerror(rc);
 	long os_errno = 0;
 	snprintf(f->res->detail, sizeof f->res->detail, "%s", rc == CURLE_OK ? "" : why);
 	switch (rc) {

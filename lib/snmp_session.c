@@ -25,6 +25,7 @@ struct snmpq {
 	void *sess;
 	char peer[300];
 	int version;
+	bool priv;      /* v3 authPriv: a wrong privacy passphrase is dropped silently */
 	int retries;
 };
 
@@ -206,6 +207,7 @@ const char *snmpq_open(struct snmpq **out, const struct snmp_conf *c)
 	s.peername = q->peer;
 	s.version = c->version == 1 ? SNMP_VERSION_1 : c->version == 2 ? SNMP_VERSION_2c : SNMP_VERSION_3;
 	q->version = c->version;
+	q->priv = c->version == 3 && c->level == SNMP_AUTH_PRIV;
 	q->retries = c->retries;
 	s.retries = c->retries;
 	s.timeout = per_try_us(c->retries);
@@ -385,8 +387,9 @@ static void convert(const netsnmp_variable_list *vb, struct snmp_value *v)
 /* Agents drop what they cannot authenticate without a word. */
 static const char *hint(const struct snmpq *q)
 {
-	return q->version == 3 ? ": down, filtered, or a wrong privacy passphrase"
-	                       : ": down, filtered, or a wrong community";
+	return q->priv ? ": down, filtered, or a wrong privacy passphrase"
+	       : q->version == 3 ? ": down or filtered"
+	       : ": down, filtered, or a wrong community";
 }
 
 /* One request and its answer; *resp is the caller's to free on SNMPQ_OK. */
@@ -436,8 +439,10 @@ static enum snmp_status request(struct snmpq *q, netsnmp_pdu *pdu, netsnmp_pdu *
 	int liberr = 0, syserr = 0;
 	snmp_sess_error(q->sess, &liberr, &syserr, &msg);
 	/* SNMPv3's engine discovery that gets no answer ends here, not in
-	 * STAT_TIMEOUT */
-	bool timeout = liberr == SNMPERR_TIMEOUT || (msg && strcmp(msg, "Timeout") == 0);
+	 * STAT_TIMEOUT; after datagrams it could not parse the message is
+	 * "Timeout (parse header length ...)": still no answer, not an error */
+	bool timeout = liberr == SNMPERR_TIMEOUT
+	               || (msg && strncmp(msg, "Timeout", 7) == 0 && (msg[7] == '\0' || msg[7] == ' '));
 	if (timeout)
 		buf_printf(err, "no response from %s (%d tr%s, %.1fs)%s", host, q->retries + 1, q->retries ? "ies" : "y",
 		           (double)sp->timeout / 1e6 * (q->retries + 1), hint(q));

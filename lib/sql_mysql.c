@@ -1,13 +1,16 @@
 /* MySQL and MariaDB through libmariadb, loaded on first use. No option
  * file is read (no MYSQL_READ_DEFAULT_GROUP): what the check does is what
  * its arguments say, and parsing my.cnf and its !includedir costs time at
- * every run. Timeouts: libmariadb's connect/read/write timeouts (whole
- * seconds, set below the -t deadline) name the step that hung; the -t
- * alarm stays the last bound. */
+ * every run. Timeouts: the connection is made with the non-blocking API and
+ * polled up to the deadline (libmariadb's own timeouts start again at each
+ * byte: a server that drips its greeting outlasted them); the query uses the
+ * read timeout (whole seconds, below the deadline). Each names the step that
+ * hung; the -t alarm stays the last bound. */
 #include "sqlconn.h"
 
 #include <dlfcn.h>
 #include <mysql.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,10 @@
 #define MY_FUNCS(X) \
 	X(mysql_init) \
 	X(mysql_options) \
-	X(mysql_real_connect) \
+	X(mysql_real_connect_start) \
+	X(mysql_real_connect_cont) \
+	X(mysql_get_socket) \
+	X(mysql_get_timeout_value_ms) \
 	X(mysql_error) \
 	X(mysql_get_server_info) \
 	X(mysql_get_ssl_cipher) \
@@ -69,6 +75,43 @@ static enum sql_status failed(struct sql_conn *c, const char *what, double start
 	return SQL_FAILED;
 }
 
+/* Wait for what the library asks for (MYSQL_WAIT_* bits) until the
+ * deadline: the bits that came, or -1 when the deadline came first. */
+static int my_wait(MYSQL *m, int status, double deadline)
+{
+	struct pollfd pfd = { .fd = (int)P(mysql_get_socket)(m), .events = 0 };
+	if (status & MYSQL_WAIT_READ)
+		pfd.events |= POLLIN;
+	if (status & MYSQL_WAIT_WRITE)
+		pfd.events |= POLLOUT;
+	if (status & MYSQL_WAIT_EXCEPT)
+		pfd.events |= POLLPRI;
+	double left = deadline - monotonic_now();
+	if (left <= 0)
+		return -1;
+	bool lib_first = false;
+	if (status & MYSQL_WAIT_TIMEOUT) {
+		double lib = P(mysql_get_timeout_value_ms)(m) / 1000.0;
+		if (lib < left) {
+			left = lib;
+			lib_first = true;
+		}
+	}
+	int n = poll(&pfd, pfd.events ? 1 : 0, (int)(left * 1000) + 1);
+	if (n < 0)
+		return status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);   /* EINTR: let the library look */
+	if (n == 0)
+		return lib_first ? MYSQL_WAIT_TIMEOUT : (monotonic_now() >= deadline ? -1 : 0);
+	int ev = 0;
+	if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+		ev |= MYSQL_WAIT_READ;
+	if (pfd.revents & (POLLOUT | POLLHUP | POLLERR))
+		ev |= MYSQL_WAIT_WRITE;
+	if (pfd.revents & POLLPRI)
+		ev |= MYSQL_WAIT_EXCEPT;
+	return ev & status ? ev & status : status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
+}
+
 static void set_tls(MYSQL *m, const struct sql_params *p)
 {
 	my_bool yes = 1;
@@ -90,14 +133,27 @@ static enum sql_status my_connect(struct sql_conn *c, const struct sql_params *p
 		return SQL_SETUP;
 	}
 	c->h = m;
-	unsigned limit = sql_seconds_left(p->deadline);
-	P(mysql_options)(m, MYSQL_OPT_CONNECT_TIMEOUT, &limit);
-	P(mysql_options)(m, MYSQL_OPT_READ_TIMEOUT, &limit);
-	P(mysql_options)(m, MYSQL_OPT_WRITE_TIMEOUT, &limit);
+	/* the library's timeouts only back up the deadline the loop below keeps */
+	unsigned limit = sql_seconds_left(p->deadline), lib_limit = limit + 1;
+	P(mysql_options)(m, MYSQL_OPT_CONNECT_TIMEOUT, &lib_limit);
+	P(mysql_options)(m, MYSQL_OPT_READ_TIMEOUT, &lib_limit);
+	P(mysql_options)(m, MYSQL_OPT_WRITE_TIMEOUT, &lib_limit);
 	set_tls(m, p);
+	P(mysql_options)(m, MYSQL_OPT_NONBLOCK, 0);
 	double start = monotonic_now();
-	if (!P(mysql_real_connect)(m, p->socket ? "localhost" : p->host, p->user, p->password, p->database,
-	                           (unsigned)p->port, p->socket, 0))
+	MYSQL *ret = NULL;
+	int status = P(mysql_real_connect_start)(&ret, m, p->socket ? "localhost" : p->host, p->user, p->password,
+	                                         p->database, (unsigned)p->port, p->socket, 0);
+	while (status) {
+		int ev = my_wait(m, status, p->deadline);
+		if (ev < 0) {
+			snprintf(c->err, sizeof c->err, "no answer from the server within %.0f s (connecting)",
+			         p->deadline - start);
+			return SQL_TIMEOUT;
+		}
+		status = P(mysql_real_connect_cont)(&ret, m, ev);
+	}
+	if (!ret)
 		return failed(c, "connecting", start, limit);
 	/* libmariadb 3.3 goes on in plain text when the server offers no TLS,
 	 * unless the certificate is to be verified: --tls require checks here */

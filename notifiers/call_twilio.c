@@ -72,10 +72,15 @@ static long request(const struct twilio_cfg *c, CURL *h, const char *path, const
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
 	}
+	char ebuf[CURL_ERROR_SIZE] = "";   /* "Too large response headers", not "Out of memory" */
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
 	CURLcode rc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	long code = -1;
 	if (rc != CURLE_OK) {
-		buf_printf(err, "%s: %s", buf_cstr(&url), body.too_big ? "answer too large" : curl_easy_strerror(rc));
+		buf_printf(err, "%s: %s", buf_cstr(&url),
+		           body.too_big ? "answer too large" : ebuf[0] ? ebuf
+		           : rc == CURLE_OUT_OF_MEMORY ? "the response headers are larger than curl accepts (300 kB)" : curl_easy_strerror(rc));
 	} else {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 		json_error_t je;

@@ -18,6 +18,7 @@
 #define CHAT_MAX_ATTEMPTS 3        /* 5xx / transport errors, per send */
 #define CHAT_MAX_429_WAITS 3       /* Retry-After waits honoured, per send */
 #define CHAT_BODY_KEEP 8192        /* of an answer: enough for any verdict */
+#define CHAT_BODY_MAX (1 << 20)     /* a provider's answer is a few bytes: more is not one */
 #define CHAT_MAX_NOT_BEFORE 3600.0 /* longest Retry-After remembered */
 
 static const struct chat_provider *const providers[] = { &chat_slack, &chat_chatwork, &chat_teams };
@@ -75,6 +76,8 @@ static double wall_now(void)
 
 struct answer {
 	struct buf body;
+	size_t seen;             /* bytes of the body, kept or not */
+	bool too_big;            /* stopped at CHAT_BODY_MAX */
 	double retry_after;      /* seconds, < 0: no Retry-After */
 	double reset;            /* X-RateLimit-Reset epoch, < 0: none */
 };
@@ -83,6 +86,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct answer *a = ud;
 	size_t len = size * n;
+	a->seen += len;
+	if (a->seen > CHAT_BODY_MAX) {
+		a->too_big = true;
+		return 0;   /* ends the transfer */
+	}
 	if (a->body.len < CHAT_BODY_KEEP)
 		buf_add(&a->body, p, len);
 	return len;
@@ -259,16 +267,30 @@ static long post(CURL *h, const struct chat_request *rq, const char *cafile, con
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, a);
+	/* curl's own words say more than its code: "Out of memory" is what
+	 * curl_easy_strerror() gives for 300 kB of headers */
+	char ebuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
 	buf_reset(&a->body);
+	a->seen = 0;
+	a->too_big = false;
 	a->retry_after = a->reset = -1;
 	CURLcode rc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hd);
 	long status = 0;
 	if (rc != CURLE_OK) {
-		if (rc == CURLE_OPERATION_TIMEDOUT)
+		/* the URL's path is a secret: never let a message that quotes it out */
+		const char *path = strstr(rq->url.s, "://");
+		path = path ? path + 3 + strcspn(path + 3, "/") : rq->url.s;
+		bool quotes = *path && strlen(path) > 1 && strstr(ebuf, path);
+		if (a->too_big)
+			buf_printf(err, "the answer is larger than %d bytes", CHAT_BODY_MAX);
+		else if (rc == CURLE_OPERATION_TIMEDOUT)
 			buf_printf(err, "no answer within %.1fs", timeout);
 		else
-			buf_printf(err, "%s", curl_easy_strerror(rc));
+			buf_printf(err, "%s", ebuf[0] && !quotes ? ebuf
+			           : rc == CURLE_OUT_OF_MEMORY ? "the response headers are larger than curl accepts (300 kB)" : curl_easy_strerror(rc));
 		if (proxy && *proxy && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_PROXY))
 			buf_printf(err, " (through the proxy %.100s)", proxy);
 		return 0;
@@ -306,7 +328,7 @@ int chat_send_spooled(const struct channel_msg *m, void **state, struct buf *via
 		}
 	}
 	struct chat_request rq = { BUF_INIT, BUF_INIT, NULL, BUF_INIT };
-	struct answer a = { BUF_INIT, -1, -1 };
+	struct answer a = { .body = BUF_INIT, .retry_after = -1, .reset = -1 };
 	int r = -1;
 	const char *why = pv->build(m->conf, s, p, st->h, &rq);
 	if (why) {

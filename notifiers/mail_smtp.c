@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "timeout.h"
 
@@ -182,6 +183,10 @@ static int try_server(struct mail_state *st, const struct server *sv, const char
 	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(t * 1000));
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(t * 1000));
+	/* the wait for the reply to the final "." runs after the transfer, where
+	 * CURLOPT_TIMEOUT no longer counts: without this, a server silent after
+	 * DATA held the run 120 s, past --timeout, and the mail was lost */
+	curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)t + ((double)(long)t < t ? 1L : 0L));
 	curl_easy_setopt(h, CURLOPT_USE_SSL, sv->starttls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -199,6 +204,11 @@ static int try_server(struct mail_state *st, const struct server *sv, const char
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, NULL);
 	if (rc == CURLE_OK)
 		return 0;
+	/* a server that failed us gets no QUIT: curl would wait for its reply
+	 * (up to the response timeout again) when the handle is cleaned up */
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD)
+		shutdown(fd, SHUT_RDWR);
 	long code = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	buf_printf(err, "%s: %s", sv->url, ebuf[0] ? ebuf : curl_easy_strerror(rc));

@@ -7,7 +7,8 @@
 #   plugin_run('check_smtp', '-H', '127.0.0.1', '-p', $b->port, '-t', 3);
 #
 # Kinds and their options (all kinds: limit => seconds a connection may live,
-# default 60; port => N to listen on a given port):
+# default 60; port => N to listen on a given port; tls => 1 (TCP kinds):
+# the misbehaviour comes inside a TLS session, $b->cert its certificate):
 #   silent           accepts, never sends a byte
 #   drip             sends greeting (default "220 drip ESMTP\r\n") one byte
 #                    per interval seconds (default 1)
@@ -28,8 +29,13 @@
 #                    cert => PEM, key => PEM serve another (Mamori::Certs).
 #   tls_garbage      reads the client's first bytes (a TLS ClientHello) and
 #                    answers with junk that is no TLS record
+#   udp              a UDP socket (not TCP) on the port: each datagram is
+#                    recorded and answered with reply: a string, a code ref
+#                    ($datagram) returning the reply or undef (no answer), or
+#                    undef (default: silent, as a dropping firewall)
 # $b->received gives the lines clients sent (banner; raw chunks for the
-# other kinds), $b->connections how many connections were accepted.
+# other kinds; datagrams for udp), $b->connections how many connections
+# were accepted (udp: datagrams received).
 package Mamori::BadServer;
 use strict;
 use warnings;
@@ -39,7 +45,7 @@ use IO::Socket::INET;
 use POSIX qw(:sys_wait_h setpgid);
 use Time::HiRes qw(time sleep);
 
-my %KINDS = map { $_ => \&{"_$_"} } qw(silent drip garbage huge_line close_mid_reply banner tls_garbage);
+my %KINDS = map { $_ => \&{"_$_"} } qw(silent drip garbage huge_line close_mid_reply banner tls_garbage udp);
 
 sub new {
     my ($class, $kind, %o) = @_;
@@ -47,19 +53,20 @@ sub new {
     my $self = bless { %o, kind => $kind, owner => $$ }, $class;
     $self->{dir} = tempdir("mamori-bad-$kind-XXXXXX", TMPDIR => 1, CLEANUP => 1);
     $self->{limit} //= 60;
-    if (!$self->{cert} && $kind eq 'banner'
-        && ($o{tls} || grep { ref $_ eq 'HASH' && $_->{starttls} } @{ $o{script} // [] })) {
+    if (!$self->{cert} && ($o{tls} || grep { ref $_ eq 'HASH' && $_->{starttls} } @{ $o{script} // [] })) {
         $self->_cert;
     }
-    my $l = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $o{port} // 0, Proto => 'tcp',
-                                  Listen => 16, ReuseAddr => 1)
-        or die "BadServer: listen: $!";
+    my $l = $kind eq 'udp'
+        ? IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $o{port} // 0, Proto => 'udp')
+        : IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $o{port} // 0, Proto => 'tcp',
+                                Listen => 16, ReuseAddr => 1);
+    $l or die "BadServer: listen: $!";
     $self->{port} = $l->sockport;
     my $parent = $$;
     my $pid = fork // die "BadServer: fork: $!";
     if ($pid == 0) {
         # never return into the test: no END blocks, no destructors here
-        eval { $self->_serve($l, $parent) };
+        eval { $kind eq 'udp' ? $self->_serve_udp($l, $parent) : $self->_serve($l, $parent) };
         POSIX::_exit(0);
     }
     close $l;   # the port must close when the child goes
@@ -113,12 +120,33 @@ sub _serve {
         if (defined $kid && $kid == 0) {
             close $l;
             my $conn = { sock => $c, server => $me, end => time + $self->{limit}, buf => '' };
+            # tls => 1 on the other kinds: misbehave inside a good TLS session
+            POSIX::_exit(0) if $self->{tls} && $self->{kind} ne 'banner' && !$self->_start_tls($conn);
             eval { $KINDS{ $self->{kind} }->($self, $conn) };
             POSIX::_exit(0);
         }
         close $c;
     }
 }
+
+# The UDP server child: one socket, each datagram answered in turn.
+sub _serve_udp {
+    my ($self, $s, $parent) = @_;
+    setpgrp(0, 0);
+    my $sel = IO::Select->new($s);
+    my $end = time + ($self->{lifetime} // 3600);
+    while (getppid() == $parent && time < $end) {
+        next unless $sel->can_read(0.5);
+        my $peer = $s->recv(my $dgram, 65536) // next;
+        _append("$self->{dir}/connections", '.');
+        $self->_record($dgram);
+        my $reply = $self->{reply};
+        $reply = $reply->($dgram) if ref $reply eq 'CODE';
+        $s->send($reply, 0, $peer) if defined $reply;
+    }
+}
+
+sub _udp { }   # served by _serve_udp
 
 # --- connection helpers -----------------------------------------------------
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "options.h"
 #include "report_out.h"
 #include "report_read.h"
+#include "secret.h"
 #include "state.h"
 
 enum { MAX_FILES = 4096 };
@@ -67,6 +69,25 @@ static const struct program prog = {
 	         "Exit code: 0, or 3 when an option or a file is wrong.",
 };
 
+/* A log named on the command line: "-", /dev/null or a regular file we can
+ * open. A FIFO with no writer would hang the report and /dev/zero would
+ * never end; a directory would read as an empty log. */
+static const char *log_file_bad(const char *path)
+{
+	static char r[128];
+	struct stat st, null;
+	if (!strcmp(path, "-"))
+		return NULL;
+	int fd = file_open_regular(path, 0, &st, r, sizeof r);
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev)
+		return NULL;
+	return r;   /* the options table names the option and the path */
+}
+
 static const char *on_option(void *cfg_, int key, const char *arg)
 {
 	struct rcfg *cfg = cfg_;
@@ -83,6 +104,9 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 		size_t *n = key == 'l' ? &cfg->nlogs : &cfg->naudits;
 		if (*n == MAX_FILES)
 			return "too many files";
+		const char *bad = log_file_bad(arg);
+		if (bad)
+			return bad;
 		(key == 'l' ? cfg->logs : cfg->audits)[(*n)++] = arg;
 		return NULL;
 	}

@@ -1,5 +1,6 @@
 #include "triage.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <netdb.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,14 +102,23 @@ static bool installed(const struct triage_item *it)
 	return false;
 }
 
-/* The plugins beside this program's build tree, else MAMORI_PLUGINDIR,
- * else the configured plugindir. */
+/* MAMORI_PLUGINDIR when set, else the plugins beside this program's build
+ * tree, else the configured plugindir. */
 static const char *plugin_dir(void)
 {
 	static char dir[PATH_MAX];
 	const char *env = getauxval(AT_SECURE) ? NULL : getenv("MAMORI_PLUGINDIR");
-	if (env && *env)
+	if (env && *env) {
+		/* a wrong directory would show every item as "not installed" */
+		struct stat st;
+		if (stat(env, &st) != 0)
+			plugin_die(STATE_UNKNOWN, "MAMORI_PLUGINDIR %s: %s", env, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			plugin_die(STATE_UNKNOWN, "MAMORI_PLUGINDIR %s: not a directory", env);
+		if (access(env, R_OK | X_OK) != 0)
+			plugin_die(STATE_UNKNOWN, "MAMORI_PLUGINDIR %s: %s", env, strerror(errno));
 		return env;
+	}
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n > 0) {

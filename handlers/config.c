@@ -5,12 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
 
 #include "cmd.h"
 #include "ini.h"
 #include "num.h"
+#include "secret.h"
+
+/* a settings file is a few kB: this is far past any real one */
+enum { CONFIG_MAX = 1 << 20 };
 
 struct ctx {
 	struct recover_config *c;
@@ -151,10 +155,29 @@ const char *config_load(struct recover_config *c, const char *path, bool must_ex
 	c->cycle = 300;
 	c->deadline = 900;
 	c->notify_timeout = 120;
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	/* /dev/null: "no settings" (cmd_file_trusted lets it through) */
+	if (strcmp(path, "/dev/null") == 0) {
+		c->path = xstrdup(path);
+		goto defaults;
+	}
+	/* never blocks on a FIFO, never reads another device: lib/secret */
+	char reason[128];
+	struct stat st;
+	int fd = file_open_regular(path, 0, &st, reason, sizeof reason);
+	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			goto defaults;
+		buf_printf(err, "cannot read %s: %s", path, reason);
+		return buf_cstr(err);
+	}
+	if (st.st_size > CONFIG_MAX) {
+		close(fd);
+		buf_printf(err, "cannot read %s: larger than %d bytes", path, CONFIG_MAX);
+		return buf_cstr(err);
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
 		buf_printf(err, "cannot read %s: %s", path, strerror(errno));
 		return buf_cstr(err);
 	}
@@ -167,11 +190,14 @@ const char *config_load(struct recover_config *c, const char *path, bool must_ex
 	c->path = xstrdup(path);
 	struct ctx x = { c, err };
 	int line = ini_parse_stream(f, on_entry, &x);
+	int read_errno = errno;
 	fclose(f);
 	if (line != 0) {
 		struct buf why = BUF_INIT;
 		if (line < 0)
-			buf_printf(&why, "cannot read %s (or it holds a NUL byte)", path);
+			buf_printf(&why, "cannot read %s: %s", path,
+			           read_errno == EFBIG ? "too large" : read_errno == EILSEQ ? "it holds a NUL byte"
+			           : strerror(read_errno));
 		else
 			buf_printf(&why, "%s line %d: %s", path, line, err->len ? buf_cstr(err) : "syntax error");
 		buf_reset(err);

@@ -445,6 +445,15 @@ int main(int argc, char **argv)
 	if (config_load(&cfg, o.config ? o.config : SYSCONFDIR "/mamori/recover.ini", o.config != NULL, &err))
 		plugin_die(STATE_UNKNOWN, "%s", buf_cstr(&err));
 	const char *rbdir = o.rbdir ? o.rbdir : cfg.runbook_dir ? cfg.runbook_dir : SYSCONFDIR "/mamori/runbooks";
+	/* a directory named on purpose must be one we can read: silently
+	 * running the built-in runbooks instead would hide the mistake */
+	if (o.rbdir || cfg.runbook_dir) {
+		int dfd = open(rbdir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+		if (dfd < 0)
+			plugin_die(STATE_UNKNOWN, "runbook directory %s: %s", rbdir,
+			           errno == ENOTDIR ? "not a directory" : strerror(errno));
+		close(dfd);
+	}
 
 	if (o.list) {
 		list_runbooks(rbdir);

@@ -1,5 +1,7 @@
 #include "ini.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,10 +98,21 @@ int ini_parse_stream(FILE *f, ini_fn fn, void *user)
 	struct buf text = { 0 };
 	char chunk[8192];
 	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+	bool big = false;
+	/* bounded: a config is kB, and /dev/zero or a runaway file must not
+	 * eat the memory before any line is judged */
+	while (!big && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		buf_add(&text, chunk, n);
+		big = text.len > INI_MAX_BYTES;
+	}
 	int r = -1;
-	if (!ferror(f) && !memchr(text.s ? text.s : "", '\0', text.len))
+	if (big)
+		errno = EFBIG;
+	else if (ferror(f))
+		;   /* errno from the read */
+	else if (memchr(text.s ? text.s : "", '\0', text.len))
+		errno = EILSEQ;
+	else
 		r = ini_parse_text(text.s ? text.s : "", text.len, fn, user);
 	if (text.s)
 		explicit_bzero(text.s, text.len);

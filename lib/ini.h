@@ -19,8 +19,10 @@ typedef int (*ini_fn)(void *user, const char *section, const char *key, const ch
 /* Parse len bytes of text. 0, or the number of the first line that is not
  * INI syntax or that the handler refused (parsing goes on after it). */
 int ini_parse_text(const char *text, size_t len, ini_fn fn, void *user);
-/* The same for a whole stream (read to its end first). -1 when it cannot
- * be read, or holds a NUL byte. */
+/* The same for a whole stream (read to its end first, at most
+ * INI_MAX_BYTES). -1 when it cannot be read (errno from the read), is
+ * larger (errno EFBIG) or holds a NUL byte (errno EILSEQ). */
+enum { INI_MAX_BYTES = 4 * 1024 * 1024 };
 int ini_parse_stream(FILE *f, ini_fn fn, void *user);
 
 #endif

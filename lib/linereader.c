@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "secret.h"
 #include "timeout.h"
 #include "deb822.h"
 
@@ -62,10 +63,14 @@ bool reader_open(struct reader *r, const char *path)
 	if (*z && strcmp(z, ".lz4")) {
 		/* gzip, xz, bzip2, zstd: apt's own decompressors, not ours */
 		char *argv[] = { (char *)"/usr/lib/apt/apt-helper", (char *)"cat-file", (char *)path, NULL };
-		if (access(path, R_OK) < 0) {
-			fail(r, strerror(errno));
+		char why[128];
+		struct stat st;
+		int fd = file_open_regular(path, 0, &st, why, sizeof why);
+		if (fd < 0) {
+			fail(r, why);
 			return false;
 		}
+		close(fd);
 		if (access(argv[0], X_OK) < 0) {
 			fail_errno(r, "cannot run /usr/lib/apt/apt-helper to decompress it");
 			return false;
@@ -78,9 +83,12 @@ bool reader_open(struct reader *r, const char *path)
 		return true;
 	}
 	r->lz4 = *z != '\0';
-	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a FIFO or a device given by mistake: refused at once, not waited on */
+	char why[128];
+	struct stat st;
+	r->fd = file_open_regular(path, 0, &st, why, sizeof why);
 	if (r->fd < 0) {
-		fail(r, strerror(errno));
+		fail(r, why);
 		return false;
 	}
 	return true;

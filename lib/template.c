@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "secret.h"
+
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -256,28 +258,16 @@ void template_parse(struct template *t, const char *raw)
 	buf_free(&clean);
 }
 
-/* A template file: at most 1 MB, text. */
+/* A template file: at most 1 MB, text, not empty (lib/secret's reader
+ * refuses a FIFO, a device or a directory at once). */
 static const char *read_file(const char *path, struct buf *out)
 {
 	static char why[PATH_MAX + 96];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, sizeof why, "%s: %s", path, strerror(errno));
-		return why;
-	}
-	char chunk[8192];
-	ssize_t r;
-	while ((r = read(fd, chunk, sizeof chunk)) > 0) {
-		buf_add(out, chunk, (size_t)r);
-		if (out->len > 1024 * 1024) {
-			close(fd);
-			snprintf(why, sizeof why, "%s: larger than 1 MB", path);
-			return why;
-		}
-	}
-	close(fd);
-	if (r < 0) {
-		snprintf(why, sizeof why, "%s: %s", path, strerror(errno));
+	const char *e = file_read_all(path, 1024 * 1024, out);
+	if (e)
+		return e;
+	if (out->len == 0) {
+		snprintf(why, sizeof why, "%s: empty", path);
 		return why;
 	}
 	if (memchr(buf_cstr(out), '\0', out->len)) {

@@ -18,6 +18,7 @@
 #include "options.h"
 #include "plugin.h"
 #include "range.h"
+#include "secret.h"
 #include "size.h"
 #include "timeout.h"
 
@@ -201,10 +202,11 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case OPT_TLS_VERSION: return http_parse_tls_version(arg, &r->tls_min);
 	case OPT_SNI: return NULL;  /* always on for names; IP literals have no SNI */
 	case OPT_INSECURE: r->insecure = true; return NULL;
-	case OPT_CA_FILE: r->ca_file = arg; return NULL;
+	/* checked now: after the connection a bad file would be CRITICAL */
+	case OPT_CA_FILE: r->ca_file = arg; return file_check_pem(arg);
 	case OPT_CA_PATH: r->ca_path = arg; return NULL;
-	case 'J': r->client_cert = arg; return NULL;
-	case 'K': r->client_key = arg; return NULL;
+	case 'J': r->client_cert = arg; return file_check_pem(arg);
+	case 'K': r->client_key = arg; return file_check_pem(arg);
 	case 'C': return parse_certdays(arg, cfg);
 	case OPT_CONTINUE: cfg->cert_continue = true; return NULL;
 	case 'e': cfg->expect = arg; return http_check_expect(arg);

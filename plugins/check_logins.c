@@ -152,6 +152,15 @@ static void on_btmp(const struct login_rec *r, bool is_new, void *arg)
 		login_list_push(&t->failed, r);
 }
 
+/* Garbage is not an empty login file: when every record read has an
+ * invalid type the file is not utmp (a wrong --utmp/--wtmp/--btmp). A
+ * lone partial record is not judged: it may be an append in progress. */
+static void must_be_utmp(const struct utmp_scan *s, const char *path)
+{
+	if (s->records && s->bad == s->records)
+		plugin_die(STATE_UNKNOWN, "%s: not a utmp file (all %llu records have an invalid type)", path, s->records);
+}
+
 /* One file since its saved position; the new position goes into next. */
 static void scan_since(const char *path, bool given, const char *old, const struct config *cfg, bool whole,
                        login_fn fn, struct tally *t, struct utmp_scan *s, struct buf *next)
@@ -161,6 +170,7 @@ static void scan_since(const char *path, bool given, const char *old, const stru
 	const char *err = utmp_scan(path, have ? &pos : NULL, cfg->from_start, whole, !given, fn, t, s);
 	if (err)
 		plugin_die(STATE_UNKNOWN, "%s", err);
+	must_be_utmp(s, path);
 	utmp_state_put(next, path, &s->end);
 }
 
@@ -282,6 +292,7 @@ int main(int argc, char **argv)
 	                            on_utmp, &t, &us);
 	if (err)
 		plugin_die(STATE_UNKNOWN, "%s", err);
+	must_be_utmp(&us, cfg.utmp ? cfg.utmp : UTMP_FILE_DEFAULT);
 	if (cfg.logins || cfg.failed)
 		read_since_last_run(&cfg, &t, &ws, &bs);
 

@@ -71,6 +71,12 @@ void buf_puts(struct buf *b, const char *s)
 
 void buf_putc(struct buf *b, char c)
 {
+	/* the decoders put a character at a time: no call when it fits */
+	if (b->len + 1 < b->cap) {
+		b->s[b->len++] = c;
+		b->s[b->len] = '\0';
+		return;
+	}
 	buf_add(b, &c, 1);
 }
 

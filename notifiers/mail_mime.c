@@ -102,6 +102,64 @@ static size_t next_char(const char *s, size_t i, size_t n)
 	return i;
 }
 
+/* The bytes an ISO-2022-JP word still needs to end in ASCII: ESC ( B
+ * unless its last escape already returned there (JIS X 0208 bytes are
+ * 0x21-0x7E, never ESC). */
+static size_t jis_tail(const struct buf *w)
+{
+	for (size_t i = w->len; i-- > 0;)
+		if (w->s[i] == 0x1B)
+			return i + 2 < w->len && w->s[i + 1] == '(' && w->s[i + 2] == 'B' ? 0 : 3;
+	return 0;
+}
+
+/* One character into a word, the converter's shift state carried on (the
+ * encoder writes an escape only when the mode changes, so a character at
+ * a time gives the bytes of a whole conversion); unmappable → 〓. */
+static void jis_char(iconv_t cd, struct buf *w, const char *s, size_t n)
+{
+	if (cd == (iconv_t)-1) {
+		/* no converter: keep ASCII (never invalid bytes) */
+		if (n == 1 && (unsigned char)*s < 0x80)
+			buf_putc(w, *s);
+		return;
+	}
+	char tmp[32];
+	char *in = (char *)s, *o = tmp;
+	size_t inleft = n, oleft = sizeof tmp;
+	if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1) {
+		static const char geta[] = "\xE3\x80\x93";
+		char *g = (char *)geta;
+		size_t gl = 3;
+		iconv(cd, &g, &gl, &o, &oleft);
+	}
+	buf_add(w, tmp, (size_t)(o - tmp));
+}
+
+/* The longest run of characters from start whose ISO-2022-JP form, ended
+ * in ASCII, fits max bytes (at least one character): converted once, a
+ * character at a time (converting every longer prefix again made a
+ * subject's encoding quadratic). Returns where the next word starts. */
+static size_t jis_word(iconv_t cd, struct buf *w, const char *s, size_t start, size_t n, size_t max)
+{
+	if (cd != (iconv_t)-1)
+		iconv(cd, NULL, NULL, NULL, NULL);   /* each word starts in ASCII */
+	size_t end = start;
+	while (end < n) {
+		size_t e2 = next_char(s, end, n), keep = w->len;
+		jis_char(cd, w, s + end, e2 - end);
+		if (end > start && w->len + jis_tail(w) > max) {
+			w->len = keep;   /* the converter moved on: the word ends by our own escape */
+			w->s[keep] = '\0';
+			break;
+		}
+		end = e2;
+	}
+	if (jis_tail(w))
+		buf_add(w, "\x1B(B", 3);
+	return end;
+}
+
 void mail_encode_subject(struct buf *out, const char *subject, const char *charset)
 {
 	size_t n = strlen(subject);
@@ -126,6 +184,7 @@ void mail_encode_subject(struct buf *out, const char *subject, const char *chars
 	/* each encoded word at most 75 characters: 12 (UTF-8) or 18
 	 * (ISO-2022-JP) of frame leave 63 or 57 for base64, 45 or 42 bytes */
 	bool jis = is_jis(charset), first = true;
+	iconv_t cd = jis ? iconv_open("ISO-2022-JP", "UTF-8") : (iconv_t)-1;
 	size_t start = 0;
 	while (start < n) {
 		/* the first word shares its line with "Subject: ": 6 bytes less
@@ -139,26 +198,13 @@ void mail_encode_subject(struct buf *out, const char *subject, const char *chars
 			start = end;
 			continue;
 		}
-		/* grow the chunk a character at a time while its conversion fits */
-		size_t end = next_char(subject, start, n);
-		struct buf best = BUF_INIT;
-		to_jis(&best, subject + start, end - start);
-		while (end < n) {
-			size_t e2 = next_char(subject, end, n);
-			struct buf t = BUF_INIT;
-			to_jis(&t, subject + start, e2 - start);
-			if (t.len > max) {
-				buf_free(&t);
-				break;
-			}
-			buf_free(&best);
-			best = t;
-			end = e2;
-		}
-		put_word(out, charset, best.s ? best.s : "", best.len, &first);
-		buf_free(&best);
-		start = end;
+		struct buf w = BUF_INIT;
+		start = jis_word(cd, &w, subject, start, n, max);
+		put_word(out, charset, w.s ? w.s : "", w.len, &first);
+		buf_free(&w);
 	}
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
 }
 
 void mail_date(struct buf *out, time_t t)

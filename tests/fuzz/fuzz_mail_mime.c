@@ -3,7 +3,7 @@
  * most 75 characters (RFC 2047), and the header decodes back to the
  * input, invalid UTF-8 as U+FFFD. ISO-2022-JP too (lengths only: not
  * every character has a JIS form).
- * SOURCES: notifiers/mail_mime.c lib/base64.c lib/template.c lib/template_builtin.c lib/macros.c lib/mail_decode.c
+ * SOURCES: notifiers/mail_mime.c lib/base64.c lib/template.c lib/secret.c lib/template_builtin.c lib/macros.c lib/mail_decode.c
  * LIBS: -ljansson */
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * no line break, XML has no markup from a value, a JSON string value parses
  * back to the value, and every output is valid UTF-8. The input is the
  * template text and the values, separated by NUL bytes.
- * SOURCES: lib/template.c lib/template_builtin.c lib/macros.c lib/options.c lib/definition.c
+ * SOURCES: lib/template.c lib/secret.c lib/template_builtin.c lib/macros.c lib/options.c lib/definition.c
  * LIBS: -ljansson */
 #include <jansson.h>
 #include <stdint.h>

@@ -122,13 +122,19 @@ static enum net_result try_connect(struct conn *c, const struct addrinfo *ai)
 
 enum net_result net_connect(struct conn *c, const char *host, unsigned port, int family)
 {
+	/* an address literal first: no lookup, and no AI_ADDRCONFIG, whose
+	 * netlink dump of the interfaces costs more than a loopback query */
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV };
+	                          .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
 	char service[16];
 	snprintf(service, sizeof service, "%u", port);
 	c->port = port;
 	int gai = getaddrinfo(host, service, &hints, &res);
+	if (gai == EAI_NONAME) {
+		hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+		gai = getaddrinfo(host, service, &hints, &res);
+	}
 	if (gai == EAI_NONAME || gai == EAI_ADDRFAMILY) {
 		/* AI_ADDRCONFIG hides ::1 on hosts with only loopback v6: ask again */
 		hints.ai_flags &= ~AI_ADDRCONFIG;

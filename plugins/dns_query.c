@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include "net.h"
 #include "num.h"
 #include "timeout.h"
 
@@ -193,9 +194,93 @@ static double try_budget(int tries_left)
 	return left > 0 ? left / tries_left : 0;
 }
 
-static bool network_status(ldns_status st)
+/* One UDP try through ldns: DNS_OK with *reply set, or why not. */
+static enum dns_result udp_try(ldns_resolver *r, const ldns_pkt *q, double wait,
+                               ldns_pkt **reply, struct dns_reply *out)
 {
-	return st == LDNS_STATUS_NETWORK_ERR || st == LDNS_STATUS_ERR || st == LDNS_STATUS_SOCKET_ERROR;
+	ldns_resolver_set_timeout(r, (struct timeval){ .tv_sec = (time_t)wait,
+	                              .tv_usec = (suseconds_t)((wait - (double)(time_t)wait) * 1e6) });
+	/* a failed try marks the server unreachable; we decide that ourselves */
+	ldns_resolver_set_nameserver_rtt(r, 0, LDNS_RESOLV_RTT_MIN);
+	errno = 0;
+	ldns_status st = ldns_send(reply, r, q);
+	int err = errno;
+	out->status = st;
+	if (st == LDNS_STATUS_OK && *reply)
+		return DNS_OK;
+	if (*reply)
+		ldns_pkt_free(*reply);
+	*reply = NULL;
+	if (st == LDNS_STATUS_NETWORK_ERR)
+		return DNS_NO_REPLY;
+	if (st == LDNS_STATUS_ERR || st == LDNS_STATUS_SOCKET_ERROR) {
+		out->err = err;   /* the socket or the send failed */
+		return DNS_CONNECT_FAIL;
+	}
+	snprintf(out->detail, sizeof out->detail, "%s", ldns_get_errorstr_by_id(st));
+	return st == LDNS_STATUS_MEM_ERR || st == LDNS_STATUS_RES_NO_NS ? DNS_FAILED : DNS_MALFORMED;
+}
+
+/* One TCP try on lib/net rather than ldns: ldns restarts its timeout with
+ * every byte read, so a server dripping a byte a second would hold it
+ * until the -t alarm. Here connect, send and the whole reply share one
+ * deadline of WAIT seconds. DNS_OK with *reply set, or why not. */
+static enum dns_result tcp_try(const ldns_resolver *r, const ldns_pkt *q, double wait,
+                               ldns_pkt **reply, struct dns_reply *out)
+{
+	uint8_t *wire = NULL;
+	size_t len = 0;
+	ldns_status st = ldns_pkt2wire(&wire, q, &len);
+	out->status = st;
+	if (st != LDNS_STATUS_OK || len > 0xffff) {
+		free(wire);
+		return DNS_FAILED;
+	}
+	char server[INET6_ADDRSTRLEN + 8];
+	dns_server_text(r, server, sizeof server);
+	struct conn c;
+	conn_init(&c, wait);
+	enum net_result nr = net_connect(&c, server, ldns_resolver_port(r), AF_UNSPEC);
+	struct buf msg = BUF_INIT;
+	if (nr == NET_OK) {
+		/* RFC 1035 4.2.2: a two-byte length, then the message */
+		buf_putc(&msg, (char)(len >> 8));
+		buf_putc(&msg, (char)(len & 0xff));
+		buf_add(&msg, (const char *)wire, len);
+		nr = net_write(&c, msg.s, msg.len);
+		buf_reset(&msg);
+	}
+	free(wire);
+	if (nr != NET_OK && nr != NET_TIMEOUT && nr != NET_CLOSED) {
+		net_close(&c);
+		buf_free(&msg);
+		out->err = nr == NET_REFUSED ? ECONNREFUSED : nr == NET_CONNECT_TIMEOUT ? ETIMEDOUT : 0;
+		snprintf(out->detail, sizeof out->detail, "%s", c.detail);
+		return DNS_CONNECT_FAIL;
+	}
+	size_t need = 2;
+	while (nr == NET_OK && msg.len < need) {
+		nr = net_read_some(&c, &msg, need);
+		if (nr == NET_OK && need == 2 && msg.len >= 2)
+			need = 2 + ((size_t)(unsigned char)msg.s[0] << 8 | (unsigned char)msg.s[1]);
+	}
+	net_close(&c);
+	enum dns_result v = DNS_OK;
+	if (nr == NET_TIMEOUT) {
+		v = DNS_NO_REPLY;
+	} else if (nr != NET_OK) {
+		v = DNS_CLOSED;   /* an orderly close or a reset before the whole reply */
+	} else {
+		st = ldns_wire2pkt(reply, (const uint8_t *)msg.s + 2, msg.len - 2);
+		out->status = st;
+		if (st != LDNS_STATUS_OK) {
+			*reply = NULL;
+			snprintf(out->detail, sizeof out->detail, "%s", ldns_get_errorstr_by_id(st));
+			v = DNS_MALFORMED;
+		}
+	}
+	buf_free(&msg);
+	return v;
 }
 
 void dns_query(ldns_resolver *r, const ldns_rdf *name, ldns_rr_type type,
@@ -224,26 +309,18 @@ void dns_query(ldns_resolver *r, const ldns_rdf *name, ldns_rr_type type,
 		double wait = try_budget(tries_left);
 		if (wait < 0.001)
 			break;
-		ldns_resolver_set_usevc(r, tcp);
-		ldns_resolver_set_timeout(r, (struct timeval){ .tv_sec = (time_t)wait,
-		                              .tv_usec = (suseconds_t)((wait - (double)(time_t)wait) * 1e6) });
-		/* a failed try marks the server unreachable; we decide that ourselves */
-		ldns_resolver_set_nameserver_rtt(r, 0, LDNS_RESOLV_RTT_MIN);
 		ldns_pkt *reply = NULL;
-		errno = 0;
-		double ts = monotonic_now();
-		ldns_status st = ldns_send(&reply, r, q);
-		int err = errno;
-		double took = monotonic_now() - ts;
+		enum dns_result v = tcp ? tcp_try(r, q, wait, &reply, out) : udp_try(r, q, wait, &reply, out);
 		if (tcp)
 			out->tcp_tries++;
 		else
 			out->udp_tries++;
-		out->status = st;
 		out->last_wait = wait;
 		tries_left--;
-		if (st == LDNS_STATUS_OK && reply) {
-			enum dns_result v = dns_check_reply(q, reply, out->detail, sizeof out->detail);
+		if (v == DNS_NO_REPLY && !tcp)
+			continue;   /* UDP: the next try, if any */
+		if (v == DNS_OK) {
+			v = dns_check_reply(q, reply, out->detail, sizeof out->detail);
 			if (v == DNS_OK && ldns_pkt_tc(reply)) {
 				if (!tcp) {
 					/* the answer did not fit: ask again over TCP with all the time left */
@@ -255,37 +332,16 @@ void dns_query(ldns_resolver *r, const ldns_rdf *name, ldns_rr_type type,
 				}
 				v = DNS_TRUNCATED;
 			}
-			out->result = v;
-			if (v == DNS_OK) {
+			if (v == DNS_OK)
 				out->pkt = reply;
-				out->tcp = tcp;
-			} else {
+			else
 				ldns_pkt_free(reply);
-			}
-			break;
 		}
-		if (reply)
-			ldns_pkt_free(reply);
-		if (!network_status(st)) {
-			out->result = st == LDNS_STATUS_MEM_ERR || st == LDNS_STATUS_RES_NO_NS ? DNS_FAILED : DNS_MALFORMED;
-			snprintf(out->detail, sizeof out->detail, "%s", ldns_get_errorstr_by_id(st));
-			break;
-		}
-		if (st != LDNS_STATUS_NETWORK_ERR) {
-			/* the socket, the send or the TCP connect failed */
-			out->result = DNS_CONNECT_FAIL;
-			out->err = err;
-			break;
-		}
-		if (tcp) {
-			/* a read that failed long before its timeout: the server hung up */
-			out->result = took < wait * 0.9 ? DNS_CLOSED : DNS_NO_REPLY;
-			break;
-		}
+		out->result = v;
+		break;
 	}
 	out->tcp = tcp;
 	out->seconds = monotonic_now() - t0;
-	ldns_resolver_set_usevc(r, false);
 	ldns_pkt_free(q);
 }
 
@@ -320,7 +376,7 @@ void dns_reply_reason(const struct dns_reply *rep, const char *server, unsigned 
 	case DNS_CONNECT_FAIL:
 		if (rep->tcp)
 			buf_printf(out, "cannot connect to %s port %u over TCP%s: %s", server, port, after,
-			           rep->err ? strerror(rep->err) : "connection failed");
+			           rep->err ? strerror(rep->err) : rep->detail[0] ? rep->detail : "connection failed");
 		else
 			buf_printf(out, "cannot send to %s port %u over UDP: %s", server, port,
 			           rep->err ? strerror(rep->err) : "socket error");

@@ -1,5 +1,6 @@
 /* check_dns's measuring code on ldns: one resolver for one server, one
- * question asked over UDP with a TCP retry on truncation, every reply
+ * question asked over UDP (ldns) with a TCP retry on truncation (lib/net,
+ * one deadline for the whole exchange), every reply
  * checked against the question before it is believed, and the helpers
  * that turn answer records into the text the status line shows and -a
  * matches. Each step returns a code; check_dns.c decides what to say. */
@@ -14,7 +15,7 @@ enum dns_result {
 	DNS_OK = 0,          /* a reply to our question (any rcode) */
 	DNS_NO_REPLY,        /* nothing came back before the deadline */
 	DNS_CLOSED,          /* TCP: the server closed without a whole reply */
-	DNS_CONNECT_FAIL,    /* TCP connect or UDP send failed (errno in err) */
+	DNS_CONNECT_FAIL,    /* TCP connect or UDP send failed (errno in err, else why in detail) */
 	DNS_MALFORMED,       /* bytes came back that ldns cannot parse */
 	DNS_WRONG_ID,        /* a reply with another id than the query's */
 	DNS_NOT_REPLY,       /* QR clear or another opcode */
@@ -30,7 +31,7 @@ struct dns_reply {
 	bool truncated_udp;     /* ... because the UDP one had TC set */
 	int udp_tries, tcp_tries;
 	ldns_status status;     /* the last ldns status */
-	int err;                /* errno of a failed TCP connect */
+	int err;                /* errno of a failed connect or send, 0 if only detail says why */
 	double seconds;         /* first send to the accepted reply (or to the give-up) */
 	double last_wait;       /* the per-try timeout of the last try */
 	char detail[256];       /* what was wrong with a rejected reply */

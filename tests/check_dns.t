@@ -213,6 +213,11 @@ for my $c (@t_cases) {
     for my $s ('::1', '[::1]', 'localhost') {
         my $r = dns('-H', "www.$Z", '-s', $s, '-p', $port, '-q', 'A');
         is($r->{exit}, 0, "server $s");
+        # TCP goes through lib/net, not ldns: the same address, v4 or v6
+        $r = dns('-H', "www.$Z", '-s', $s, '-p', $port, '-q', 'A', '--tcp', '-v');
+        is($r->{exit}, 0, "server $s --tcp");
+        like(join("\n", @{ $r->{p}{long} }), qr/reply from ::1 port $port over TCP$/m, "server $s --tcp: asked ::1 over TCP")
+            if $s =~ /::1/;
     }
     my $dir = tempdir('mamori-dns-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     open my $f, '>', "$dir/resolv.conf" or die;
@@ -331,7 +336,8 @@ my @fakes = (
           my ($c) = @_;
           syswrite($c, pack('n', 200)) or return;
           for (1 .. 10) { sleep 1; syswrite($c, 'x') or last }
-      } }, ['-t', '3'], 2, qr/timed out after 3 seconds/, 3 ],
+      } }, ['-t', '3'], 2, qr/^no reply from 127\.0\.0\.1 port \d+ over TCP after a truncated UDP reply within 2\.\d seconds$/,
+      2.6 ],   # our own reason under one deadline, not the alarm: ends before -t (+0.1 s to start)
     [ 'truncated even over TCP', { udp => $truncated, tcp => sub {
           my ($c, $q) = @_;
           my $r = reply($q, tc => 1);
@@ -339,6 +345,16 @@ my @fakes = (
       } }, [], 2, qr/^reply from .* is truncated even over TCP$/, 5 ],
     [ '--tcp to a server that only speaks UDP', { udp => sub { reply($_[0], a => ['192.0.2.10']) } },
       ['--tcp', '-t', '2'], 2, qr/^cannot connect to .* over TCP: Connection refused$/, 2 ],
+    [ '--tcp, the reply in pieces', { tcp => sub {
+          my ($c, $q) = @_;
+          my $m = reply($q, a => ['192.0.2.10']);
+          my $r = pack('n', length $m) . $m;
+          # the length split, then the message in two: one read is not enough
+          for my $piece (substr($r, 0, 1), substr($r, 1, 10), substr($r, 11)) {
+              syswrite($c, $piece) or return;
+              select(undef, undef, undef, 0.2);
+          }
+      } }, ['--tcp', '-a', '192.0.2.10'], 0, qr/returns 192\.0\.2\.10$/, 5 ],
     [ '--tcp, wrong id', { tcp => sub {
           my ($c, $q) = @_;
           my $r = reply($q, id => (unpack('n', $q) ^ 1), a => ['192.0.2.10']);

@@ -3,7 +3,7 @@
  * reply check against the question, the answer records and their text,
  * -a matching. A reply with another id or question is never accepted;
  * the records' text is one line; every record matches its own text.
- * SOURCES: plugins/dns_query.c
+ * SOURCES: plugins/dns_query.c lib/net.c
  * LIBS: -lldns */
 #include <stdint.h>
 #include <stdlib.h>

@@ -281,6 +281,13 @@ static const char *load_conf(const struct scfg *c, struct conf *conf)
 	return conf_load(conf, c->config);
 }
 
+/* lib/conf names the file in its own reasons ("config PATH: ..."); the
+ * others ("[engine] ...") get the word here */
+static int fail_conf(const char *why)
+{
+	return fail(strncmp(why, "config ", 7) ? "config" : "config file", why + (strncmp(why, "config ", 7) ? 0 : 7));
+}
+
 /* Each window becomes an engine downtime when [engine] is configured:
  * named alerts one service downtime each, all alerts the host's. The
  * window is stored already: a refusal is reported, not undone. */
@@ -361,7 +368,7 @@ static int cmd_add(struct scfg *c)
 		fprintf(stderr, "mamori silence: warning: the window has already ended\n");
 	struct conf conf;
 	const char *e = load_conf(c, &conf);
-	int rc = e ? fail("config", e) : store(&conf, w, c->nhosts, c->dry_run, "mamori silence");
+	int rc = e ? fail_conf(e) : store(&conf, w, c->nhosts, c->dry_run, "mamori silence");
 	conf_free(&conf);
 	return rc;
 }
@@ -541,7 +548,7 @@ static int cmd_from_mail(struct scfg *c, int n, char **args)
 	const char *e = load_conf(c, &conf);
 	if (e) {
 		conf_free(&conf);
-		return fail("config", e);
+		return fail_conf(e);
 	}
 	audit_program("mamori silence");
 	struct buf raw = BUF_INIT;

@@ -72,7 +72,6 @@ static int do_list(const struct conf *c, bool as_json)
 	size_t n;
 	const char *err = spool_ids(c, &ids, &n);
 	if (err) {
-		spool_ids_free(ids);   /* it may hold an empty list even then */
 		fprintf(stderr, "mamori spool: %s\n", err);
 		return 3;
 	}

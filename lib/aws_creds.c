@@ -25,6 +25,9 @@
 #define IMDS_ROLE_PATH "/latest/meta-data/iam/security-credentials/"
 
 static char why[512];
+/* what the shared credentials file gave when it gave nothing: for the
+ * last "no credentials" word, as the file may be a wrong path */
+static char file_note[400];
 
 static const char *reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static const char *reason(const char *fmt, ...)
@@ -159,16 +162,13 @@ static const char *credentials_path(char *out, size_t size)
 static FILE *open_private(const char *path, bool *missing)
 {
 	*missing = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* lib/secret: a FIFO is refused at once, never waited on */
+	char r[128];
+	struct stat st;
+	int fd = file_open_regular(path, 0, &st, r, sizeof r);
 	if (fd < 0) {
 		*missing = errno == ENOENT;
-		reason("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		reason("%s: not a regular file", path);
+		reason("%.300s: %s", path, r);
 		return NULL;
 	}
 	if (st.st_mode & 077) {
@@ -192,8 +192,12 @@ int aws_creds_profile(struct aws_creds *c, FILE *f, const char *path, const char
 {
 	struct profile_scan s = { .want = profile };
 	int bad = parse_profiles(f, &s);
+	int e = errno;
 	int rc = -1;
-	if (bad)
+	if (bad < 0)   /* not read whole: too large, a NUL byte, a read error */
+		reason("%.300s: cannot read it: %s", path,
+		       e == EFBIG ? "too large" : e == EILSEQ ? "it holds a NUL byte" : strerror(e));
+	else if (bad)
 		reason("%s: cannot parse line %d", path, bad);
 	else if (!s.seen)
 		rc = required ? (reason("%s has no profile [%s]", path, profile), -1) : 0;
@@ -230,11 +234,16 @@ static int from_file(struct aws_creds *c, const char *profile, bool required)
 	}
 	bool missing;
 	FILE *f = open_private(path, &missing);
-	if (!f)
+	if (!f) {
+		/* the chain goes on; its last word names this file */
+		snprintf(file_note, sizeof file_note, "%.390s", why);
 		return missing && !required ? 0 : -1;
+	}
 	const char *err;
 	int rc = aws_creds_profile(c, f, path, profile, required, &err);
 	fclose(f);
+	if (rc == 0)
+		snprintf(file_note, sizeof file_note, "%.300s (no profile [%.60s])", path, profile);
 	return rc;
 }
 
@@ -371,6 +380,7 @@ static const char *from_imds(struct aws_creds *c, double timeout)
 const char *aws_creds_load(struct aws_creds *c, const char *profile, double timeout)
 {
 	*c = (struct aws_creds){ .token = NULL };
+	snprintf(file_note, sizeof file_note, "~/.aws/credentials");
 	if (profile)
 		return from_file(c, profile, true) == 1 ? NULL : why;
 	int rc = from_env(c);
@@ -382,14 +392,14 @@ const char *aws_creds_load(struct aws_creds *c, const char *profile, double time
 		return rc == 1 ? NULL : why;
 	const char *off = secret_from_env("AWS_EC2_METADATA_DISABLED");
 	if (off && strcasecmp(off, "true") == 0)
-		return "no credentials: none in the environment or ~/.aws/credentials, and "
-		       "AWS_EC2_METADATA_DISABLED=true";
+		return reason("no credentials: none in the environment or %s, and AWS_EC2_METADATA_DISABLED=true",
+		              file_note);
 	const char *err = from_imds(c, timeout);
 	if (!err)
 		return NULL;
 	char detail[sizeof why];
 	snprintf(detail, sizeof detail, "%s", err);
-	return reason("no credentials: none in the environment or ~/.aws/credentials; %s", detail);
+	return reason("no credentials: none in the environment or %s; %s", file_note, detail);
 }
 
 void aws_creds_free(struct aws_creds *c)

@@ -81,17 +81,14 @@ const char *conf_load(struct conf *c, const char *explicit_path)
 	memset(c, 0, sizeof *c);
 	bool must;
 	const char *path = conf_path(explicit_path, &must);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never waits on a FIFO, never reads a device: lib/secret */
+	char reason[128];
+	struct stat st;
+	int fd = file_open_regular(path, 0, &st, reason, sizeof reason);
 	if (fd < 0) {
 		if (!must && errno == ENOENT)
 			return NULL;
-		snprintf(why, sizeof why, "config %s: %s", path, strerror(errno));
-		return why;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(why, sizeof why, "config %s: not a regular file", path);
+		snprintf(why, sizeof why, "config %s: %s", path, reason);
 		return why;
 	}
 	c->path = xstrdup(path);
@@ -103,9 +100,11 @@ const char *conf_load(struct conf *c, const char *explicit_path)
 		return why;
 	}
 	int line = ini_parse_stream(f, on_value, c);
+	int e = errno;
 	fclose(f);
 	if (line < 0) {
-		snprintf(why, sizeof why, "config %s: cannot read it", path);
+		snprintf(why, sizeof why, "config %s: cannot read it: %s", path,
+		         e == EFBIG ? "too large" : e == EILSEQ ? "it holds a NUL byte" : strerror(e));
 		return why;
 	}
 	if (line > 0) {

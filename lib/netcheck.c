@@ -8,6 +8,7 @@
 
 #include "num.h"
 #include "proto.h"
+#include "secret.h"
 #include "timeout.h"
 
 #define BASE_OPTIONS \
@@ -129,10 +130,14 @@ void netcheck_ready(struct netcheck *n)
 	/* -D alone means TLS from the start, as in monitoring-plugins */
 	if (n->days_set && !n->implicit_tls && !n->starttls)
 		n->implicit_tls = true;
+	/* before connecting: a FIFO, a device or a file that is not PEM would
+	 * otherwise reach the TLS library after the connection (or hang it) */
 	const char *files[] = { n->tls.ca_file, n->tls.cert_file, n->tls.key_file };
-	for (size_t i = 0; i < 3; i++)
-		if (files[i] && access(files[i], R_OK) != 0)
-			plugin_die(STATE_UNKNOWN, "cannot read '%.200s': %s", files[i], strerror(errno));
+	for (size_t i = 0; i < 3; i++) {
+		const char *bad = files[i] ? file_check_pem(files[i]) : NULL;
+		if (bad)
+			plugin_die(STATE_UNKNOWN, "'%.200s': %s", files[i], bad);
+	}
 	if (!n->port && n->svc)
 		n->port = n->implicit_tls && n->svc->tls_port ? n->svc->tls_port : n->svc->port;
 	if (!n->port)

@@ -220,6 +220,9 @@ static void setup_provider(struct call_opts *o, const char *name, const char *la
 		t->flow_sid = conf_sget(s, "flow_sid");
 		t->from = conf_sget(s, "from");
 		t->cainfo = conf_sget(s, "cainfo");
+		const char *bad_ca = t->cainfo && *t->cainfo ? file_check_pem(t->cainfo) : NULL;
+		if (bad_ca)
+			plugin_die(STATE_UNKNOWN, "[%s] cainfo '%.200s': %s", s->name, t->cainfo, bad_ca);
 		t->lang = lang;
 		t->http_timeout = 10;
 		const char *v = conf_sget(s, "timeout"), *err;

@@ -11,6 +11,7 @@
 #include "notify.h"
 #include "options.h"
 #include "spool.h"
+#include "secret.h"
 #include "template.h"
 
 enum { OPT_PROVIDER = NOTICE_OPT_USER, OPT_LANG, OPT_CA_FILE, OPT_REQUEST_TIMEOUT };
@@ -75,7 +76,9 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 			return "must be ja or en";
 		o->en = !strcmp(arg, "en");
 		return NULL;
-	case OPT_CA_FILE: o->ca_file = arg; return NULL;
+	/* checked now: a bad CA file is a bad option (3), not a post
+	 * spooled to fail the same way at every retry (nor /dev/zero read) */
+	case OPT_CA_FILE: o->ca_file = arg; return file_check_pem(arg);
 	case OPT_REQUEST_TIMEOUT: return opt_double(arg, 0.1, 3600, &o->request_timeout);
 	}
 	return "unhandled option";

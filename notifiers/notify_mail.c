@@ -11,6 +11,7 @@
 #include "notify.h"
 #include "options.h"
 #include "spool.h"
+#include "secret.h"
 #include "template.h"
 
 enum { OPT_CC = NOTICE_OPT_USER, OPT_CHARSET, OPT_SMTP, OPT_SMTP_TIMEOUT, OPT_CAINFO };
@@ -78,7 +79,9 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 		o->smtp[o->nsmtp++] = arg;
 		return NULL;
 	case OPT_SMTP_TIMEOUT: return opt_double(arg, 0.1, 3600, &o->smtp_timeout);
-	case OPT_CAINFO: o->cainfo = arg; return NULL;
+	/* checked now: a bad CA file is a bad option (3), not a message
+	 * spooled to fail the same way at every retry */
+	case OPT_CAINFO: o->cainfo = arg; return file_check_pem(arg);
 	}
 	return "unhandled option";
 }

@@ -250,10 +250,14 @@ static const char *list_dir(const char *dir, char ***ids, size_t *n)
 	*n = 0;
 	DIR *d = opendir(dir);
 	if (!d) {
-		*ids = xcalloc(1, sizeof **ids);
-		if (errno == ENOENT)
+		int err = errno;
+		/* no spool directory yet is an empty spool; any other error
+		 * leaves *ids NULL (nothing for the caller to free) */
+		if (err == ENOENT) {
+			*ids = xcalloc(1, sizeof **ids);
 			return NULL;
-		snprintf(why, sizeof why, "%s: %s", dir, strerror(errno));
+		}
+		snprintf(why, sizeof why, "%s: %s", dir, strerror(err));
 		return why;
 	}
 	size_t cap = 16;

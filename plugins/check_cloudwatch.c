@@ -103,7 +103,8 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 	case OPT_REGION: cfg->region = arg; return NULL;
 	case OPT_PROFILE: cfg->profile = arg; return *arg ? NULL : "give a profile name";
 	case OPT_ENDPOINT: cfg->endpoint = arg; return NULL;
-	case OPT_CAFILE: cfg->ca_file = arg; return access(arg, R_OK) == 0 ? NULL : "cannot read the file";
+	/* before connecting: a FIFO, a device or a non-PEM file named now */
+	case OPT_CAFILE: cfg->ca_file = arg; return file_check_pem(arg);
 	case OPT_LIST: cfg->list = true; return NULL;
 	}
 	return "unhandled option";

@@ -14,6 +14,7 @@
 #include "options.h"
 #include "plugin.h"
 #include "range.h"
+#include "secret.h"
 #include "timeout.h"
 
 enum {
@@ -760,8 +761,22 @@ int main(int argc, char **argv)
 	if (!cfg.selected)  /* no -p/-r/-A since the last -C: every filesystem */
 		add_selector(&cfg, SEL_ALL, NULL)->override = false;
 	check_init(&c, prog.service);
-	if (mounts_load(cfg.mountinfo, &l) < 0)
-		plugin_die(STATE_UNKNOWN, "cannot read %s: %s", cfg.mountinfo, strerror(errno));
+	/* lib/secret: a FIFO or a device given as --mountinfo is refused at
+	 * once, never waited on; far above any real table (100,000 mounts) */
+	struct buf text = BUF_INIT;
+	const char *bad = file_read_all(cfg.mountinfo, 64 << 20, &text);
+	if (bad) {
+		buf_free(&text);
+		plugin_die(STATE_UNKNOWN, "cannot read %s", bad);
+	}
+	mounts_parse(text.len ? text.s : "", text.len, &l);
+	buf_free(&text);
+	/* there is always a root mount: an empty or garbage file is not a
+	 * mount table, whatever the selection */
+	if (l.n == 0) {
+		mounts_free(&l);
+		plugin_die(STATE_UNKNOWN, "%s: no mount entries", cfg.mountinfo);
+	}
 	mounts_mark_shadowed(&l);
 
 	struct pick pk = { .e = xcalloc(l.n + 1, sizeof *pk.e), .slot = xmalloc((l.n + 1) * sizeof *pk.slot),

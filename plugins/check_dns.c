@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/auxv.h>
 
+#include "buf.h"
 #include "dns_query.h"
 #include "num.h"
 #include "options.h"
 #include "plugin.h"
 #include "range.h"
+#include "secret.h"
 
 struct config {
 	const char *host, *server;
@@ -253,6 +255,37 @@ static void judge(struct check *c, const struct config *cfg, const struct dns_re
 	dns_records_free(&rec);
 }
 
+/* Without -s: the first nameserver of resolv.conf (MAMORI_RESOLV_CONF in
+ * the tests), as text for dns_resolver_open. Read whole and bounded by
+ * lib/secret first: ldns would wait on a FIFO and read /dev/zero forever. */
+static char *resolv_conf_server(char *why, size_t size)
+{
+	const char *env = getauxval(AT_SECURE) ? NULL : getenv("MAMORI_RESOLV_CONF");
+	const char *path = env && *env ? env : "/etc/resolv.conf";
+	struct buf text = BUF_INIT;
+	const char *bad = file_read_all(path, 1024 * 1024, &text);
+	if (bad) {
+		snprintf(why, size, "no -s and cannot read %s", bad);
+		buf_free(&text);
+		return NULL;
+	}
+	FILE *f = fmemopen(text.len ? text.s : (char *)"", text.len, "r");
+	ldns_resolver *r = NULL;
+	ldns_status st = f ? ldns_resolver_new_frm_fp(&r, f) : LDNS_STATUS_MEM_ERR;
+	if (f)
+		fclose(f);
+	buf_free(&text);
+	if (st != LDNS_STATUS_OK) {
+		snprintf(why, size, "no -s and cannot read %.200s: %s", path, ldns_get_errorstr_by_id(st));
+		return NULL;
+	}
+	char *first = ldns_resolver_nameserver_count(r) ? ldns_rdf2str(ldns_resolver_nameservers(r)[0]) : NULL;
+	ldns_resolver_deep_free(r);
+	if (!first)
+		snprintf(why, size, "no -s and no nameserver in %.200s", path);
+	return first;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = { .port = 53, .rcode = -1 };
@@ -271,10 +304,11 @@ int main(int argc, char **argv)
 		types[0] = LDNS_RR_TYPE_A;
 		ntypes = 2;
 	}
-	/* tests point the default server at their own resolv.conf */
-	const char *conf = getauxval(AT_SECURE) ? NULL : getenv("MAMORI_RESOLV_CONF");
 	char why[256], server[64];
-	ldns_resolver *r = dns_resolver_open(cfg.server, conf, (unsigned)cfg.port, why, sizeof why);
+	char *first = cfg.server ? NULL : resolv_conf_server(why, sizeof why);
+	ldns_resolver *r = cfg.server || first
+		? dns_resolver_open(cfg.server ? cfg.server : first, (unsigned)cfg.port, why, sizeof why) : NULL;
+	free(first);
 	if (!r) {
 		ldns_rdf_deep_free(name);
 		plugin_die(STATE_UNKNOWN, "%s", why);

@@ -114,7 +114,8 @@ static const char *on_option(void *cfg_, int key, const char *arg)
 		p->tls = !strcmp(arg, "require") ? SQL_TLS_REQUIRE : !strcmp(arg, "verify-ca") ? SQL_TLS_VERIFY_CA
 		       : !strcmp(arg, "verify-full") ? SQL_TLS_VERIFY_FULL : SQL_TLS_DEFAULT;
 		return p->tls == SQL_TLS_DEFAULT ? "not require, verify-ca or verify-full" : NULL;
-	case OPT_CA: p->ca_file = arg; return NULL;
+	/* before connecting: a FIFO, a device or a non-PEM file named now */
+	case OPT_CA: p->ca_file = arg; return file_check_pem(arg);
 	case 'q': cfg->query = arg; return *arg ? NULL : "empty query";
 	case 'w': cfg->warn_arg = arg; return opt_range(arg, &cfg->warn);
 	case 'c': cfg->crit_arg = arg; return opt_range(arg, &cfg->crit);

@@ -71,39 +71,20 @@ static ldns_rdf *server_rdf(const char *server, char *why, size_t why_size)
 	return address_rdf(text);
 }
 
-ldns_resolver *dns_resolver_open(const char *server, const char *resolv_conf, unsigned port,
-                                 char *why, size_t why_size)
+ldns_resolver *dns_resolver_open(const char *server, unsigned port, char *why, size_t why_size)
 {
-	ldns_resolver *r = NULL;
-	if (server) {
-		ldns_rdf *addr = server_rdf(server, why, why_size);
-		if (!addr)
-			return NULL;
-		r = ldns_resolver_new();
-		if (!r || ldns_resolver_push_nameserver(r, addr) != LDNS_STATUS_OK) {
-			snprintf(why, why_size, "out of memory");
-			ldns_rdf_deep_free(addr);
-			if (r)
-				ldns_resolver_deep_free(r);
-			return NULL;
-		}
+	ldns_rdf *addr = server_rdf(server, why, why_size);
+	if (!addr)
+		return NULL;
+	ldns_resolver *r = ldns_resolver_new();
+	if (!r || ldns_resolver_push_nameserver(r, addr) != LDNS_STATUS_OK) {
+		snprintf(why, why_size, "out of memory");
 		ldns_rdf_deep_free(addr);
-	} else {
-		const char *path = resolv_conf ? resolv_conf : "/etc/resolv.conf";
-		ldns_status st = ldns_resolver_new_frm_file(&r, path);
-		if (st != LDNS_STATUS_OK) {
-			snprintf(why, why_size, "no -s and cannot read %s: %s", path, ldns_get_errorstr_by_id(st));
-			return NULL;
-		}
-		if (ldns_resolver_nameserver_count(r) == 0) {
-			snprintf(why, why_size, "no -s and no nameserver in %s", path);
+		if (r)
 			ldns_resolver_deep_free(r);
-			return NULL;
-		}
-		/* the first one only, as monitoring-plugins' nslookup would ask */
-		while (ldns_resolver_nameserver_count(r) > 1)
-			ldns_rdf_deep_free(ldns_resolver_pop_nameserver(r));
+		return NULL;
 	}
+	ldns_rdf_deep_free(addr);
 	ldns_resolver_set_port(r, (uint16_t)port);
 	/* we retry ourselves, each try with the time that is left */
 	ldns_resolver_set_retry(r, 1);

@@ -43,11 +43,10 @@ struct dns_ask {
 	int udp_tries;          /* >= 1; the remaining time is shared among them */
 };
 
-/* A resolver for one server: an address, a host name (resolved here), or
- * NULL for the first nameserver of resolv_conf (NULL: /etc/resolv.conf).
- * On failure returns NULL and a reason in why. */
-ldns_resolver *dns_resolver_open(const char *server, const char *resolv_conf, unsigned port,
-                                 char *why, size_t why_size);
+/* A resolver for one server: an address or a host name (resolved here;
+ * check_dns reads resolv.conf itself, bounded). On failure returns NULL
+ * and a reason in why. */
+ldns_resolver *dns_resolver_open(const char *server, unsigned port, char *why, size_t why_size);
 /* The address the resolver asks, for messages ("127.0.0.1", "::1"). */
 void dns_server_text(const ldns_resolver *r, char *out, size_t size);
 

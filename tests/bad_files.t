@@ -67,18 +67,9 @@ my %env = (MAMORI_CONFIG => $conf, HOME => $d, BADFILES_SLACK => "https://127.0.
            NAGIOS_SERVICESTATE => 'CRITICAL', NAGIOS_SERVICEDESC => 'HTTP', LANG => 'C');
 my @net = ('-H', '127.0.0.1', '-p', $closed);
 
-# Known gaps in files outside this change (each reported to the lead):
-# a TLS file is only checked with access() before connecting, so a
-# directory, a FIFO, /dev/zero or a file that is not PEM reaches the TLS
-# library after the connection (CRITICAL, the file not named); lib/secret's
-# file_check_pem is the check to call first (check_http does).
-my %pem_todo = map { $_ => 'TLS files checked with access() only (lib/netcheck.c and the plugin: file_check_pem)' }
-    qw(dir fifo zero empty binary bigline);
-# lib/conf.c opens the config without O_NONBLOCK: a FIFO blocks the open
-my %conf_todo = (fifo => 'lib/conf.c: conf_load opens without O_NONBLOCK (a FIFO hangs)');
 my @notify = ('--dry-run', '--host', 'web1', '--service', 'HTTP', '--state', 'CRITICAL');
 my %notify_more = (notify_call => [ '--callee', '+81312345678', '--provider', 'exec', '--exec', '/bin/true' ]);
-# sending for real (to a closed port): a CA file is only read then
+# sending for real (to a closed port): a CA file is checked first
 my @send = ('--host', 'web1', '--service', 'HTTP', '--state', 'CRITICAL');
 my $sendconf = put('send.ini', "[mail]\nto = ops\@example.com\n[smtp local]\nurl = smtp://127.0.0.1:$closed\nstarttls = no\n"
                    . "[slack ops]\nwebhook_url_env = BADFILES_SLACK\n", 0644);
@@ -106,8 +97,8 @@ my @cases = (
     [ 'check_logins --utmp', [ 'check_logins', '--utmp', '@F@' ], { ok => { empty => [0], binary => [0] } } ],
     [ 'check_logins --wtmp', [ 'check_logins', '--wtmp', '@F@', '--from-start' ], { ok => { empty => [0], binary => [0] } } ],
     [ 'check_logins --btmp', [ 'check_logins', '--btmp', '@F@', '--from-start' ], { ok => { empty => [0], binary => [0] } } ],
-    [ 'check_disk --mountinfo', [ 'check_disk', '--mountinfo', '@F@' ],
-      { todo => { map { $_ => 'check_disk --mountinfo: FIFO blocks, garbage is "no filesystem selected"' } qw(fifo empty binary bigline) } } ],
+    # an empty or garbage table: "FILE: no mount entries"
+    [ 'check_disk --mountinfo', [ 'check_disk', '--mountinfo', '@F@' ], {} ],
     [ 'check_updates --dpkg-status', [ 'check_updates', '--dpkg-status', '@F@', '--apt-lists', $dir{unreadable} ],
       {} ],
     [ 'check_updates --apt-lists', [ 'check_updates', '--apt-lists', '@F@' ], { dir => 1 } ],
@@ -119,30 +110,29 @@ my @cases = (
     [ 'check_http --private-key', [ 'check_http', @net, '--ssl', '--client-cert', $pem, '--private-key', '@F@' ], {} ],
     (map { my $p = $_->[0];
            ([ "$p --$_->[1]", [ $p, @net, '-U', 'u', "--$_->[1]", '@F@' ], {} ],
-            [ "$p --ca-file", [ $p, @net, '-S', '--ca-file', '@F@' ], { todo => \%pem_todo } ],
-            [ "$p --client-cert", [ $p, @net, '-S', '--client-cert', '@F@', '--client-key', $pem ], { todo => \%pem_todo } ],
-            [ "$p --client-key", [ $p, @net, '-S', '--client-cert', $pem, '--client-key', '@F@' ], { todo => \%pem_todo } ]) }
+            [ "$p --ca-file", [ $p, @net, '-S', '--ca-file', '@F@' ], {} ],
+            [ "$p --client-cert", [ $p, @net, '-S', '--client-cert', '@F@', '--client-key', $pem ], {} ],
+            [ "$p --client-key", [ $p, @net, '-S', '--client-cert', $pem, '--client-key', '@F@' ], {} ]) }
          [ 'check_ftp', 'password-file' ], [ 'check_imap', 'password-file' ], [ 'check_pop', 'password-file' ]),
     [ 'check_smtp --authpass-file', [ 'check_smtp', @net, '-A', 'PLAIN', '-U', 'u', '--authpass-file', '@F@' ], {} ],
-    [ 'check_smtp --ca-file', [ 'check_smtp', @net, '-S', '--ca-file', '@F@' ], { todo => \%pem_todo } ],
-    [ 'check_smtp --client-cert', [ 'check_smtp', @net, '-S', '--client-cert', '@F@', '--client-key', $pem ], { todo => \%pem_todo } ],
-    [ 'check_tcp --ca-file', [ 'check_tcp', @net, '-S', '--ca-file', '@F@' ], { todo => \%pem_todo } ],
-    [ 'check_tcp --client-key', [ 'check_tcp', @net, '-S', '--client-cert', $pem, '--client-key', '@F@' ], { todo => \%pem_todo } ],
-    [ 'check_ssl_cert --ca-file', [ 'check_ssl_cert', @net, '--ca-file', '@F@' ], { todo => \%pem_todo } ],
+    [ 'check_smtp --ca-file', [ 'check_smtp', @net, '-S', '--ca-file', '@F@' ], {} ],
+    [ 'check_smtp --client-cert', [ 'check_smtp', @net, '-S', '--client-cert', '@F@', '--client-key', $pem ], {} ],
+    [ 'check_tcp --ca-file', [ 'check_tcp', @net, '-S', '--ca-file', '@F@' ], {} ],
+    [ 'check_tcp --client-key', [ 'check_tcp', @net, '-S', '--client-cert', $pem, '--client-key', '@F@' ], {} ],
+    [ 'check_ssl_cert --ca-file', [ 'check_ssl_cert', @net, '--ca-file', '@F@' ], {} ],
     [ 'check_cloudwatch --ca-file', [ 'check_cloudwatch', '--region', 'us-east-1', '--namespace', 'AWS/EC2',
-                                      '--metric', 'CPUUtilization', '--ca-file', '@F@' ], { todo => \%pem_todo } ],
+                                      '--metric', 'CPUUtilization', '--ca-file', '@F@' ], {} ],
     [ 'check_cloudwatch AWS_SHARED_CREDENTIALS_FILE', [ 'check_cloudwatch', '--region', 'us-east-1',
                                       '--namespace', 'AWS/EC2', '--metric', 'CPUUtilization' ],
-      { env => 'AWS_SHARED_CREDENTIALS_FILE', envx => { AWS_EC2_METADATA_DISABLED => 'true' },
-        todo => { map { $_ => 'lib/aws_creds.c: a named credentials file that is missing, empty or a FIFO is "no credentials"' } qw(missing dangling empty fifo) } } ],
+      { env => 'AWS_SHARED_CREDENTIALS_FILE', envx => { AWS_EC2_METADATA_DISABLED => 'true' } } ],
     [ 'check_sql --password-file', [ 'check_sql', '--driver', 'pgsql', @net, '-u', 'u', '--password-file', '@F@' ], {} ],
     [ 'check_sql --ca-file', [ 'check_sql', '--driver', 'pgsql', @net, '-u', 'u', '--tls', 'verify-full', '--ca-file', '@F@' ],
-      { todo => { '*' => 'check_sql: --ca-file is not checked before connecting' } } ],
+      {} ],
     (map { [ "check_snmp --$_", [ 'check_snmp', '-H', '127.0.0.1', '-p', $closed, '-o', 'sysUpTime.0',
                                   ($_ eq 'community-file' ? () : ('-P', '3', '-U', 'u', '-L', 'authPriv', '-a', 'SHA', '-x', 'AES')),
                                   "--$_", '@F@' ], {} ] } qw(community-file authpass-file privpass-file)),
     [ 'check_dns MAMORI_RESOLV_CONF', [ 'check_dns', '-H', 'example.com' ],
-      { env => 'MAMORI_RESOLV_CONF', todo => { map { $_ => 'check_dns: resolv.conf opened blocking, read unbounded' } qw(fifo zero) } } ],
+      { env => 'MAMORI_RESOLV_CONF' } ],
     # a missing state directory is created
     [ 'check_log MAMORI_STATE_DIR', [ 'check_log', '-F', $conf, '-e', 'x' ],
       { dir => 1, env => 'MAMORI_STATE_DIR', ok => { missing => [0] } } ],
@@ -156,39 +146,40 @@ my @cases = (
     # notifiers: 3 is "bad options, config or template"
     (map { my $p = $_;
            my @n = (@notify, @{ $notify_more{$p} // [] });
-           ([ "$p --config", [ $p, @n, '--config', '@F@' ], { ok => { empty => [ 0, 3 ] }, todo_all => \%conf_todo } ],
-            [ "$p MAMORI_CONFIG", [ $p, @n ], { env => 'MAMORI_CONFIG', ok => { empty => [ 0, 3 ] }, todo_all => \%conf_todo } ],
+           ([ "$p --config", [ $p, @n, '--config', '@F@' ], { ok => { empty => [ 0, 3 ] } } ],
+            [ "$p MAMORI_CONFIG", [ $p, @n ], { env => 'MAMORI_CONFIG', ok => { empty => [ 0, 3 ] } } ],
             [ "$p --template", [ $p, @n, '--template', '@F@' ], {} ]) } qw(notify_mail notify_chat notify_call)),
     # the spool a failed send goes to: 1 when it cannot be spooled either
     [ 'notify_mail MAMORI_STATE_DIR', [ 'notify_mail', @send ],
-      { dir => 1, env => 'MAMORI_STATE_DIR', envx => { MAMORI_CONFIG => $sendconf }, exit => [1], ok => { missing => [2] },
-        todo_all => { map { $_ => 'notifiers/spool.c list_dir: its list leaks when the spool directory cannot be opened' } qw(fifo notdir unreadable) } } ],
+      { dir => 1, env => 'MAMORI_STATE_DIR', envx => { MAMORI_CONFIG => $sendconf }, exit => [1], ok => { missing => [2] } } ],
     # a secret named inside the config (conf_secret: KEY_file=)
     [ 'notify_chat webhook_url_file', [ 'notify_chat', @send ],
       { conf => "[slack ops]\nwebhook_url_file = \@F\@\n" } ],
-    # 3 (bad config) with the message spooled, never lost
-    [ 'notify_mail --cainfo', [ 'notify_mail', @send, '--cainfo', '@F@' ], { envx => { MAMORI_CONFIG => $sendconf },
-      todo_all => { '*' => 'notifiers: the CA file is not checked before sending (exit 2, spooled, the file not named; /dev/zero hangs notify_chat)' } } ],
-    [ 'notify_chat --ca-file', [ 'notify_chat', @send, '--ca-file', '@F@' ], { envx => { MAMORI_CONFIG => $sendconf },
-      todo_all => { '*' => 'notifiers: the CA file is not checked before sending (exit 2, spooled, the file not named; /dev/zero hangs notify_chat)' } } ],
+    # notify_call has no CA option: the provider's CA file is in the config
+    [ 'notify_call [twilio] cainfo', [ 'notify_call', @notify, '--callee', '+81312345678', '--provider', 'twilio' ],
+      { conf => "[mail]\nto = ops\@example.com\n[twilio]\ncainfo = \@F\@\n" } ],
+    # 3 (bad option): the CA file is checked before anything is sent or
+    # spooled (a message spooled with it would fail the same way forever)
+    [ 'notify_mail --cainfo', [ 'notify_mail', @send, '--cainfo', '@F@' ], { envx => { MAMORI_CONFIG => $sendconf } } ],
+    [ 'notify_chat --ca-file', [ 'notify_chat', @send, '--ca-file', '@F@' ], { envx => { MAMORI_CONFIG => $sendconf } } ],
     # the mamori subcommands
     # an empty config is a valid one (every setting from options)
-    [ 'mamori spool --config', [ 'mamori', 'spool', 'list', '--config', '@F@' ], { ok => { empty => [0] }, todo_all => \%conf_todo } ],
+    [ 'mamori spool --config', [ 'mamori', 'spool', 'list', '--config', '@F@' ], { ok => { empty => [0] } } ],
     # no spool directory yet is an empty spool
     [ 'mamori spool MAMORI_STATE_DIR', [ 'mamori', 'spool', 'list' ],
       { dir => 1, env => 'MAMORI_STATE_DIR', ok => { missing => [0], dangling => [0] } } ],
     [ 'mamori silence --config', [ 'mamori', 'silence', 'add', '--host', 'web1', '--end', '+1h', '--dry-run', '--config', '@F@' ],
-      { exit => [1], ok => { empty => [0] }, todo_all => \%conf_todo } ],
+      { exit => [1], ok => { empty => [0] } } ],
     # an empty or garbled log is skipped lines, not an error (mamori-report.md)
     [ 'mamori report --log', [ 'mamori', 'report', '--month', '2026-10', '--log', '@F@' ],
       { ok => { map { $_ => [0] } qw(empty binary bigline) } } ],
     [ 'mamori report --audit', [ 'mamori', 'report', '--month', '2026-10', '--log', '/dev/null', '--audit', '@F@' ],
       { ok => { map { $_ => [0] } qw(empty binary bigline) } } ],
     [ 'mamori report --config', [ 'mamori', 'report', '--month', '2026-10', '--log', '/dev/null', '--config', '@F@' ],
-      { ok => { empty => [0] }, todo_all => \%conf_todo } ],
+      { ok => { empty => [0] } } ],
     # 78 (EX_CONFIG): mail2alert speaks sysexits to the MTA
     [ 'mamori mail2alert --config', [ 'mamori', 'mail2alert', '--dry-run', '--config', '@F@' ],
-      { exit => [78], ok => { empty => [78] }, todo_all => \%conf_todo } ],
+      { exit => [78], ok => { empty => [78] } } ],
     # secrets and places named inside the config
     [ 'mamori mail2alert token_file', [ 'mamori', 'mail2alert', '--dry-run' ],
       { exit => [78], conf => "[engine]\ntype = nagios\ncommand_file = $d/nagios.cmd\n"
@@ -252,8 +243,7 @@ sub run_all {
                     $< = $> = $nobody;
                     POSIX::_exit(126) if $> != $nobody;
                 }
-                { no warnings 'exec'; exec { $j->{argv}[0] } @{ $j->{argv} }; }
-                POSIX::_exit(127);
+                exec_argv(@{ $j->{argv} });
             }
             $live{$pid} = $j;
         }
@@ -287,7 +277,7 @@ for my $j (@jobs) {
     {
         local $TODO = $j->{todo_all};
         ok(!$j->{killed} && !$sig && $j->{secs} <= $j->{bound}, sprintf "%s: ends by itself within %d s (%.1f s)", $name, $j->{bound}, $j->{secs});
-        unlike($text, qr/AddressSanitizer|LeakSanitizer|runtime error:|definitely lost/, "$name: no sanitizer report")
+        unlike($text, $REPORT_RX, "$name: no sanitizer or valgrind report")
             or diag(substr($text, 0, 2000));
         ok(length($text) < 8192, "$name: a short answer (" . length($text) . ' bytes)');
     }

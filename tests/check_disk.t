@@ -194,21 +194,28 @@ for my $c (
         or diag($r->{out});
 }
 
-# ------------------------------------------------------------ timeout
-# A FIFO with no writer blocks open(2) as a hung mount blocks statvfs: the
-# -t alarm must end the plugin with one line.
+# ------------------------------------------------------------ bad tables
+# A FIFO with no writer is refused at once (never waited on, lib/secret),
+# /dev/zero is never read, and a file with no mount line in it is not a
+# mount table (not "no filesystem selected": the selection is not at fault).
 {
     my $d = tempdir('check_disk_fifo.XXXXXX', TMPDIR => 1, CLEANUP => 1);
     system('mkfifo', "$d/fifo") == 0 or die 'mkfifo';
-    my $r = disk('-t', '1', '--mountinfo', "$d/fifo", { timeout => 10 });
-    is($r->{exit}, 2, '-t 1 on a blocked read: CRITICAL (mp\'s default timeout state)');
-    like($r->{out}, qr/^DISK CRITICAL - plugin timed out after 1 seconds\n\z/, '... one line');
-    ok($r->{secs} < 5, '... after about a second');
-    $r = disk('-t', '1:unknown', '--mountinfo', "$d/fifo", { timeout => 10 });
-    is($r->{exit}, 3, '-t 1:unknown: UNKNOWN');
+    my $r = disk('-t', '5', '--mountinfo', "$d/fifo", { timeout => 10 });
+    is($r->{exit}, 3, 'a FIFO as --mountinfo: UNKNOWN');
+    like($r->{out}, qr{^DISK UNKNOWN - cannot read \Q$d\E/fifo: not a regular file: a FIFO\n\z}, '... one line naming it');
+    ok($r->{secs} < 3, '... at once, not after -t');
     $r = disk('--mountinfo', '/dev/zero', { timeout => 30 });
     is($r->{exit}, 3, 'an endless mount table is refused');
-    like($r->{p}{summary}, qr{cannot read /dev/zero: File too large}, '... with a reason');
+    like($r->{p}{summary}, qr{cannot read /dev/zero: not a regular file: a character device}, '... with a reason');
+    for my $t ([ empty => '' ], [ garbage => "\xff\xfe not a mount line\n\n" ]) {
+        open my $f, '>', "$d/$t->[0]" or die;
+        print $f $t->[1];
+        close $f;
+        $r = disk('--mountinfo', "$d/$t->[0]", '-p', '/');
+        is($r->{exit}, 3, "--mountinfo $t->[0]: UNKNOWN");
+        is($r->{p}{summary}, "$d/$t->[0]: no mount entries", '... saying so, not "no filesystem selected"');
+    }
 }
 
 # ---------------------------------------------------- a fake mount table

@@ -222,6 +222,10 @@ for my $d (qw(mysql pgsql)) {
 }
 
 # bad arguments: UNKNOWN with a reason
+# a CA file is checked when given (file_check_pem): a PEM one here, so the
+# missing --tls is what the line is about
+my $ca = "$tmp/ca.pem";
+{ open my $f, '>', $ca or die; print $f "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"; close $f }
 for my $case (
     [[], qr/--driver/],
     [['--driver', 'oracle'], qr/not mysql, pgsql or odbc/],
@@ -232,7 +236,8 @@ for my $case (
     [['--driver', 'odbc', '--dsn', 'x', '-H', 'h'], qr/in the DSN/],
     [['--driver', 'pgsql', '--dsn', 'x'], qr/for --driver odbc/],
     [['--driver', 'pgsql', '--tls', 'maybe'], qr/not require, verify-ca or verify-full/],
-    [['--driver', 'pgsql', '--ca-file', '/etc/hosts'], qr/needs --tls/],
+    [['--driver', 'pgsql', '--ca-file', $ca], qr/needs --tls/],
+    [['--driver', 'pgsql', '--tls', 'verify-full', '--ca-file', '/etc/hosts'], qr{--ca-file '/etc/hosts': not a PEM file}],
     [['--driver', 'pgsql', '-q', 'SELECT 1', '-r', '('], qr/-r: .*offset/],
     [['--driver', 'pgsql', '-P', '70000'], qr/--port/],
 ) {

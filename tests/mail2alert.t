@@ -218,12 +218,12 @@ sub feed {
         open STDIN, '<', $in or POSIX::_exit(9);
         open STDOUT, '>', "$in.out" or POSIX::_exit(9);
         open STDERR, '>', "$in.err" or POSIX::_exit(9);
-        exec $mamori, 'mail2alert', @args or POSIX::_exit(127);
+        exec_argv($mamori, 'mail2alert', @args);
     }
     my $ok = wait_for(sub { waitpid($pid, POSIX::WNOHANG()) == $pid }, 60);
     kill 'KILL', $pid unless $ok;
     my $r = { exit => $ok ? $? >> 8 : -1, out => slurp("$in.out"), err => slurp("$in.err"), secs => time - $t0 };
-    fail("no sanitizer report") and diag($r->{err}) if $r->{err} =~ /Sanitizer|runtime error:/;
+    fail("no sanitizer or valgrind report from mamori mail2alert") and diag($r->{err}) if $r->{err} =~ $REPORT_RX;
     return $r;
 }
 

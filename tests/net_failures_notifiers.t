@@ -45,7 +45,7 @@ sub feed {
         open STDIN, '<', $in or POSIX::_exit(9);
         open STDOUT, '>', "$out.1" or POSIX::_exit(9);
         open STDERR, '>', "$out.2" or POSIX::_exit(9);
-        exec { $argv[0] } @argv or POSIX::_exit(127);
+        exec_argv(@argv);
     }
     my $timed_out = 0;
     until (waitpid($pid, POSIX::WNOHANG()) == $pid) {
@@ -56,8 +56,8 @@ sub feed {
     my $slurp = sub { open my $f, '<', $_[0] or return ''; local $/; my $t = <$f>; $t // '' };
     my $r = { exit => ($st & 127) ? -1 : $st >> 8, signal => $st & 127, timed_out => $timed_out,
               out => $slurp->("$out.1"), err => $slurp->("$out.2"), secs => time - $t0 };
-    fail("no sanitizer report from $argv[0]") and diag($r->{err})
-        if $r->{err} =~ /(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:)/;
+    fail("no sanitizer or valgrind report from $argv[0]") and diag($r->{err})
+        if $r->{err} =~ $REPORT_RX;
     return $r;
 }
 

@@ -12,7 +12,7 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 use Test::More;
 
-our @EXPORT = qw(bin run_prog parse_plugin_output plugin_run check_plugin_output);
+our @EXPORT = qw(bin run_prog parse_plugin_output plugin_run check_plugin_output exec_argv $REPORT_RX);
 
 # No test writes into the system's state directory: stateful plugins get a
 # private one unless the test names its own.
@@ -31,6 +31,23 @@ sub bin {
     BAIL_OUT("program $name is not built under $build (run make first)");
 }
 
+# What a sanitizer or memcheck prints when it finds something.
+our $REPORT_RX = qr/(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|^==\d+== (?:Invalid|Conditional|Syscall param|Mismatched|Source and destination)|definitely lost in)/m;
+
+# exec argv in a forked child (never returns). MAMORI_VALGRIND=1: every
+# program of the build under memcheck; an error or a definite leak exits
+# 86 and is reported on stderr.
+sub exec_argv {
+    my @argv = @_;
+    if ($ENV{MAMORI_VALGRIND} && index($argv[0], $build) == 0) {
+        unshift @argv, 'valgrind', '-q', '--error-exitcode=86', '--leak-check=full',
+            "--suppressions=$src/tests/valgrind.supp",
+            '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite', '--trace-children=no';
+    }
+    { no warnings 'exec'; exec { $argv[0] } @argv; }
+    POSIX::_exit(127);
+}
+
 # Run argv (no shell) with a deadline. Returns { exit, signal, out, err, secs, timed_out }.
 # Any AddressSanitizer/UBSan report on stderr fails the calling test.
 sub run_prog {
@@ -46,17 +63,7 @@ sub run_prog {
         open STDERR, '>&', $ew or POSIX::_exit(127);
         open STDIN, '<', '/dev/null';
         %ENV = (%ENV, %{ $o{env} // {} });
-        # MAMORI_VALGRIND=1: every program of the build under memcheck; an
-        # error or a definite leak exits 86 and is reported on stderr
-        if ($ENV{MAMORI_VALGRIND} && index($argv->[0], $build) == 0) {
-            my @vg = ('valgrind', '-q', '--error-exitcode=86', '--leak-check=full',
-                      "--suppressions=$src/tests/valgrind.supp",
-                      '--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
-                      '--trace-children=no');
-            { no warnings 'exec'; exec { $vg[0] } @vg, @$argv; }
-        }
-        { no warnings 'exec'; exec { $argv->[0] } @$argv; }
-        POSIX::_exit(127);
+        exec_argv(@$argv);
     }
     close $ow; close $ew;
     my %buf = (out => '', err => '');
@@ -79,7 +86,7 @@ sub run_prog {
         out => $buf{out}, err => $buf{err},
         secs => time - $t0, timed_out => $timed_out,
     };
-    if ($r->{err} =~ /(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|^==\d+== (?:Invalid|Conditional|Syscall param|Mismatched|Source and destination)|definitely lost in)/m) {
+    if ($r->{err} =~ $REPORT_RX) {
         fail("no sanitizer or valgrind report from @$argv[0]");
         diag($r->{err});
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "filecheck.h"
+#include "fuzz_util.h"
 
 static bool same_str(const char *a, const char *b)
 {
@@ -20,11 +21,7 @@ static bool same_str(const char *a, const char *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
+	char *text = fuzz_cstr(data, size);
 
 	struct fc_record r;
 	if (fc_record_parse(text, size, &r)) {

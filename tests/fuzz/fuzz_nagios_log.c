@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nagios_log.h"
+#include "fuzz_util.h"
 
 static void field_ok(const char *f)
 {
@@ -19,11 +20,7 @@ static void field_ok(const char *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
+	char *text = fuzz_cstr(data, size);
 	for (char *line = text, *next; line; line = next) {
 		next = strchr(line, '\n');
 		if (next)

@@ -9,6 +9,7 @@
 
 #include "../../handlers/cmd.h"
 #include "../../handlers/runbook.h"
+#include "fuzz_util.h"
 
 static void probes_ok(const struct rb_probe *p, size_t n)
 {
@@ -22,11 +23,7 @@ static void probes_ok(const struct rb_probe *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
+	char *text = fuzz_cstr(data, size);
 	struct runbook rb, again;
 	memset(&rb, 0, sizeof rb);
 	memset(&again, 0, sizeof again);

@@ -8,25 +8,10 @@
 #include <time.h>
 
 #include "mailq.h"
+#include "fuzz_util.h"
 
 /* Every key of the tallies: bounded, no control character; no message
  * counted twice; at most one sender per message. */
-static void check_tally(const struct mq_tally *t, unsigned long msgs, size_t max_keys)
-{
-	if (t->n > max_keys)
-		abort();
-	for (size_t i = 0; i < t->cap; i++) {
-		const char *k = t->tab[i].key;
-		if (!k)
-			continue;
-		size_t n = strlen(k);
-		if (n == 0 || n > MQ_KEY_MAX || t->tab[i].n == 0 || t->tab[i].n > msgs)
-			abort();
-		for (size_t j = 0; j < n; j++)
-			if ((unsigned char)k[j] < 0x20 || k[j] == 0x7f)
-				abort();
-	}
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -54,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (top && q.senders.n != 1)
 				abort();
-			check_tally(&q.senders, 1, 1);
-			check_tally(&q.domains, 1, lines);
+			fuzz_check_tally(&q.senders, 1, 1);
+			fuzz_check_tally(&q.domains, 1, lines);
 		}
 		mailq_free(&q);
 		free(text);

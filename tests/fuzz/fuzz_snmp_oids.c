@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "snmp_oids.h"
+#include "fuzz_util.h"
 
 static void same(const struct snmp_oid *a, const struct snmp_oid *b)
 {
@@ -37,11 +38,7 @@ static void check(const struct snmp_oid *o)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
+	char *text = fuzz_cstr(data, size);
 	struct snmp_oid o;
 	if (snmp_oid_parse_numeric(text, &o))
 		check(&o);

@@ -1,0 +1,39 @@
+/* Small helpers the harnesses share (static: each harness is one program). */
+#ifndef MAMORI_FUZZ_UTIL_H
+#define MAMORI_FUZZ_UTIL_H
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The input as a C string, as the readers hand their text on (NUL-ended). */
+static inline char *fuzz_cstr(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+#ifdef MAMORI_MAILQ_H
+/* A --top tally: at most max_keys keys, each 1..MQ_KEY_MAX bytes without a
+ * control character, counted at least once and at most once per message. */
+static inline void fuzz_check_tally(const struct mq_tally *t, unsigned long msgs, size_t max_keys)
+{
+	if (t->n > max_keys)
+		abort();
+	for (size_t i = 0; i < t->cap; i++) {
+		const char *k = t->tab[i].key;
+		if (!k)
+			continue;
+		size_t n = strlen(k);
+		if (n == 0 || n > MQ_KEY_MAX || t->tab[i].n == 0 || t->tab[i].n > msgs)
+			abort();
+		for (size_t j = 0; j < n; j++)
+			if ((unsigned char)k[j] < 0x20 || k[j] == 0x7f)
+				abort();
+	}
+}
+#endif
+#endif

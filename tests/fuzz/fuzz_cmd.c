@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../handlers/cmd.h"
+#include "fuzz_util.h"
 
 static size_t words(char **argv)
 {
@@ -19,11 +20,7 @@ static size_t words(char **argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 2);
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = text[size + 1] = '\0';
+	char *text = fuzz_cstr(data, size);
 	const char *value = text + strlen(text) + 1;  /* at worst the second NUL */
 	struct vars plain = { 0 }, hostile = { 0 };
 	vars_set(&plain, "HOST", "h");

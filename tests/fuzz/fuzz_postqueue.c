@@ -20,10 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lines += data[i] == '\n';
 	lines += size && data[size - 1] != '\n';
 	for (int top = 0; top < 2; top++) {
-		char *text = malloc(size ? size : 1);   /* no NUL after the end */
-		if (!text)
-			return 0;
-		memcpy(text, data, size);
+		char *text = fuzz_bytes(data, size);   /* the parser must not need a NUL after the end */
 		struct mailq q;
 		memset(&q, 0, sizeof q);
 		q.want_top = top;

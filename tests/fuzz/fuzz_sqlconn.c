@@ -8,17 +8,14 @@
 #include <string.h>
 
 #include "sqlconn.h"
+#include "fuzz_util.h"
 
 /* the back ends are not linked: sql_driver() only names them */
 const struct sql_driver sql_mysql, sql_pgsql, sql_odbc;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 2);
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = text[size + 1] = '\0';
+	char *text = fuzz_cstr(data, size);
 	const char *connstr = text, *password = text + strlen(text) + 1;
 	char *filled = sql_fill_password(connstr, password);
 	const char *at = strstr(connstr, "${PASSWORD}");

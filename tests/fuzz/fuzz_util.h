@@ -5,14 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The input as a C string, as the readers hand their text on (NUL-ended). */
+/* The input as a C string, as the readers hand their text on: two NULs
+ * after it, so a harness that splits the input at its first NUL has a
+ * second string even when the input ends there. */
 static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
+	char *s = malloc(size + 2);
 	if (!s)
 		abort();
 	memcpy(s, data, size);
-	s[size] = '\0';
+	s[size] = s[size + 1] = '\0';
+	return s;
+}
+
+/* The input in a buffer of exactly its size (no NUL after the end: ASan
+ * catches a parser that reads past it). */
+static inline char *fuzz_bytes(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size ? size : 1);
+	if (!s)
+		abort();
+	memcpy(s, data, size);
 	return s;
 }
 

@@ -37,28 +37,20 @@ ssize_t read_text_file(const char *path, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
-int read_file_buf(int dirfd, const char *path, struct buf *b, size_t limit, bool truncate)
+int read_fd_buf(int fd, struct buf *b, size_t limit, bool truncate)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -1;
 	buf_reset(b);
 	char chunk[16384];
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
+		if (n < 0)
 			return -1;
-		}
 		if (n == 0)
 			break;
 		if (b->len + (size_t)n > limit) {
 			if (!truncate) {
-				close(fd);
 				errno = EFBIG;
 				return -1;
 			}
@@ -67,10 +59,21 @@ int read_file_buf(int dirfd, const char *path, struct buf *b, size_t limit, bool
 		}
 		buf_add(b, chunk, (size_t)n);
 	}
-	close(fd);
 	if (!b->s)
 		buf_add(b, "", 0);  /* an empty file is an empty string, not NULL */
 	return 0;
+}
+
+int read_file_buf(int dirfd, const char *path, struct buf *b, size_t limit, bool truncate)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	int r = read_fd_buf(fd, b, limit, truncate);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
 }
 
 const char *proc_root(void)

@@ -15,6 +15,8 @@ struct buf;
  * text is cut when truncate, else it fails with EFBIG, so /dev/zero or a
  * hostile file cannot make a check allocate without bound. 0 or -1 (errno). */
 int read_file_buf(int dirfd, const char *path, struct buf *b, size_t limit, bool truncate);
+/* The same from an open descriptor (left open). */
+int read_fd_buf(int fd, struct buf *b, size_t limit, bool truncate);
 
 struct loadavg {
 	double load[3];          /* 1, 5, 15 minutes */

@@ -1,4 +1,5 @@
 #include "secret.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,22 +68,15 @@ const char *file_read_all(const char *path, size_t max, struct buf *out)
 		snprintf(why, sizeof why, "%.4000s: larger than %zu bytes", path, max);
 		return why;
 	}
-	char chunk[8192];
-	size_t start = out->len;
-	ssize_t n;
 	/* the size may grow after fstat: the bound holds while reading too */
-	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-		buf_add(out, chunk, (size_t)n);
-		if (out->len - start > max) {
-			close(fd);
-			snprintf(why, sizeof why, "%.4000s: larger than %zu bytes", path, max);
-			return why;
-		}
-	}
+	int rc = read_fd_buf(fd, out, max, false);
 	int e = errno;
 	close(fd);
-	if (n < 0) {
-		snprintf(why, sizeof why, "%.4000s: %s", path, strerror(e));
+	if (rc < 0) {
+		if (e == EFBIG)
+			snprintf(why, sizeof why, "%.4000s: larger than %zu bytes", path, max);
+		else
+			snprintf(why, sizeof why, "%.4000s: %s", path, strerror(e));
 		return why;
 	}
 	buf_cstr(out);

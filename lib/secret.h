@@ -25,7 +25,7 @@ const char *secret_from_env(const char *name);
  * ("not a regular file: a FIFO", strerror), without the path; errno
  * is set (ENOENT, EACCES ..., EISDIR or EINVAL for another kind). */
 int file_open_regular(const char *path, int extra_flags, struct stat *st, char *why, size_t size);
-/* The whole of a regular file of at most max bytes into out (appended,
+/* The whole of a regular file of at most max bytes into out (reset first,
  * NUL-terminated by buf). NULL, else "PATH: reason". */
 const char *file_read_all(const char *path, size_t max, struct buf *out);
 /* A PEM file that a TLS library is about to load (CA bundle, client

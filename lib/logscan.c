@@ -389,6 +389,15 @@ unsigned long long logscan_lines(const struct logscan *ls) { return ls->lines; }
 unsigned long long logscan_bytes(const struct logscan *ls) { return ls->bytes; }
 unsigned long long logscan_regex_errors(const struct logscan *ls) { return ls->rx_errors; }
 
+void logscan_reset(struct logscan *ls)
+{
+	for (size_t i = 0; i < ls->npat; i++)
+		ls->pat[i].count = 0;
+	ls->matched = ls->lines = ls->bytes = ls->rx_errors = 0;
+	ls->ring_next = ls->ring_used = 0;
+	ls->tag = NULL;
+}
+
 /* ---- the literal search ---- */
 
 /* Literals of cand that occur at q and end by lim. */

@@ -53,6 +53,10 @@ unsigned long long logscan_lines(const struct logscan *ls);
 unsigned long long logscan_bytes(const struct logscan *ls);
 /* Lines on which a regex gave up (PCRE2 match or stack limit). */
 unsigned long long logscan_regex_errors(const struct logscan *ls);
+/* Counts and kept lines back to zero, patterns kept: one compiled
+ * scanner for many independent scans (compiling costs more than a
+ * small scan). */
+void logscan_reset(struct logscan *ls);
 
 /* Where the last run stopped in one file. */
 struct logpos {

@@ -101,13 +101,19 @@ static int rr_next(struct rec_reader *r, char *out, size_t cap, size_t *len, con
 			break;
 	}
 	size_t keep = n < cap - 1 ? n : cap - 1;
-	for (size_t i = 0; i < keep; i++) {
+	for (size_t i = 0; i < keep;) {
+		/* from the buffer a run at a time, refilled by rr_byte */
 		int c = rr_byte(r);
 		if (c < 0) {
 			*why = "truncated inside a record";
 			return -1;
 		}
-		out[i] = (char)c;
+		out[i++] = (char)c;
+		size_t avail = (size_t)(r->buf_at + (off_t)r->buf_len - r->pos);
+		size_t run = keep - i < avail ? keep - i : avail;
+		memcpy(out + i, r->buf + (r->pos - r->buf_at), run);
+		i += run;
+		r->pos += (off_t)run;
 	}
 	out[keep] = 0;
 	struct stat st;
@@ -130,6 +136,11 @@ int postfix_read_envelope(int fd, char **sender, void (*rcpt)(void *, const char
 	size_t len;
 	long long seg_size = -1, data_off = -1;
 	bool in_content = false, saw_time = false;
+	/* pointer records may jump back, but never to where one jumped before:
+	 * Brent's cycle check (the target of jump 2^k kept) ends a loop after
+	 * about twice its length instead of after 10000 rounds of it */
+	off_t mark = -1;
+	int since_mark = 0, power = 1;
 	*sender = NULL;
 	for (int jumps = 0;;) {
 		int type = rr_next(&r, data, sizeof data, &len, why);
@@ -182,8 +193,18 @@ int postfix_read_envelope(int fd, char **sender, void (*rcpt)(void *, const char
 				*why = "bad pointer record";
 				goto bad;
 			}
-			if (off > 0)
+			if (off > 0) {
+				if ((off_t)off == mark) {
+					*why = "pointer records loop";
+					goto bad;
+				}
+				if (++since_mark == power) {
+					mark = (off_t)off;
+					power *= 2;
+					since_mark = 0;
+				}
 				r.pos = (off_t)off;
+			}
 			break;
 		}
 		case 'M':

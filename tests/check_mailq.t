@@ -165,6 +165,26 @@ unlink glob("$qdir/hold/BAD*");
     unlink "$qdir/hold/ABCDEF0005";
 }
 
+# fuzz_postfix_queue (speed): pointer records that loop ended only after
+# 10000 rounds; a jump back to where one jumped before is now a loop at
+# once, while a real file's forward-and-back pointers still read
+{
+    open my $out, '>:raw', "$qdir/hold/ABCDEF0006" or die;
+    print $out "A\x00p\x012";                  # a pointer to itself
+    close $out;
+    # T, S, a pointer to the R at 34, which points back to the E at 32
+    open $out, '>:raw', "$qdir/hold/ABCDEF0007" or die;
+    print $out "T\x0a1700000000" . "S\x0ejump\@x.example" . "p\x0234" . "E\x00" . "R\x0dbob\@y.example" . "p\x0232";
+    close $out;
+    chmod 0700, "$qdir/hold/ABCDEF0006", "$qdir/hold/ABCDEF0007";
+    $r = mq(qw(--top 50 -t 20));
+    like($r->{out}, qr/^ABCDEF0006: pointer records loop/m, 'fuzz_postfix_queue: a pointer loop is named')
+        or diag($r->{out});
+    unlike($r->{out}, qr/^ABCDEF0007:/m, 'fuzz_postfix_queue: a pointer there and back is no loop');
+    like($r->{out}, qr/^\s+1\s+jump\@x\.example$/m, 'fuzz_postfix_queue: its sender is counted') or diag($r->{out});
+    unlink "$qdir/hold/ABCDEF0006", "$qdir/hold/ABCDEF0007";
+}
+
 # unprivileged: the queue dirs are 0700 postfix, so postqueue -j answers.
 # postqueue accepts only the default config dir from a non-root user: in a
 # private mount namespace the test's main.cf stands in for the system's.

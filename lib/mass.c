@@ -59,13 +59,15 @@ static int cmp_time(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Keep the notes after now - window, newest MASS_KEEP of them. */
+/* Keep the notes in (now - window, now], newest MASS_KEEP of them. Notes
+ * after now (the clock was stepped back, or a damaged ring) would hold
+ * calls until the clock caught up with them: they go. */
 static void ring_prune(struct ring *r, time_t now, unsigned minutes)
 {
 	time_t from = now - (time_t)minutes * 60;
 	size_t k = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->t[i] > from)
+		if (r->t[i] > from && r->t[i] <= now)
 			r->t[k++] = r->t[i];
 	r->n = k;
 	if (r->n > MASS_KEEP) {

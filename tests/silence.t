@@ -488,6 +488,11 @@ $r = run_prog([$tool, 'mass', 5, 10, $m0 + 1200, $m0 + 1210]);
 is($r->{out}, "CALM\nCALM\n", 'calm once the window has emptied, and no new START');
 $r = run_prog([$tool, 'mass', 5, 10, map { $m0 + 1220 + $_ } 0 .. 4]);
 is($r->{out}, "CALM\nCALM\nCALM\nSTART\nON\n", 'a second burst STARTs again');
+# fuzz_mass (regression): notes after now (the clock stepped back an hour
+# after the burst above) were kept and counted: calls held for an hour
+$r = run_prog([$tool, 'mass', 5, 10, $m0 + 1225 - 3600]);
+is($r->{out}, "CALM\n", 'fuzz_mass: notes after now do not count (clock stepped back)');
+is(run_prog([$tool, 'mass-count', 10, $m0 + 1225 - 3600])->{out}, "1\n", 'fuzz_mass: only the new note is kept');
 
 fresh_state();
 my @outs;

@@ -588,6 +588,19 @@ SKIP: {
     ok(du_listing($r->{out}, $m), 'of two mounts, the one in alert is listed');
     unlike($r->{out}, qr{^du -x /:}m, '... the one that is OK is not');
 
+    # A directory name is anyone's text: a line break in it forged a line
+    # of the long output (and '|' may not start perfdata there)
+    my $evil = "evil\nDISK CRITICAL - forged|x=1\x7f";
+    mkdir "$m/e/$evil" or die;
+    mkdir "$m/$evil" or die;
+    $r = disk('-w', '90%', '-p', $m, '--du', '10');
+    unlike($r->{out}, qr/^DISK CRITICAL - forged/m, 'a line break in a directory name forges no line') or diag($r->{out});
+    like($r->{out}, qr/ \Q$m\E\/evil\?DISK CRITICAL - forged\x{c2}\x{a6}x=1\?$/m, '... it is shown as ?, as ls -q does')
+        or diag($r->{out});
+    is($r->{p}{perf}{x}, undef, '... and its | starts no perfdata');
+    rmdir "$m/e/$evil";
+    rmdir "$m/$evil";
+
     for my $bad ('0', '101', '-1', 'x', '', '2.5') {
         $r = disk('-w', '90%', '-p', $m, '--du', $bad);
         is($r->{exit}, 3, "--du '$bad' is refused");

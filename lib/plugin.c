@@ -100,6 +100,14 @@ void check_summary(struct check *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *text_one_line(char *s)
+{
+	for (char *p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 void check_long(struct check *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -49,8 +49,12 @@ void check_init(struct check *c, const char *service);
 void check_raise(struct check *c, enum state s);
 /* Append to the summary; text is cleaned (no '|', no control characters). */
 void check_summary(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* One long-output line. */
+/* One long-output line ('|' cleaned; a line break in the text starts
+ * another line, so text from outside goes through text_one_line). */
 void check_long(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text from outside (a file name, a server's banner) made fit for one
+ * line, in place: control characters become '?', as ls -q shows them. */
+char *text_one_line(char *s);
 void check_perf(struct check *c, const struct perf *p);
 /* Print "SERVICE STATE - summary | perf\nlong" and exit with the state. */
 _Noreturn void check_exit(struct check *c);

@@ -251,4 +251,17 @@ for my $case (
 $silent->stop;
 $pg->stop;
 $my->stop;
+# A server names itself (mariadbd --version=TEXT sets what it says): a line
+# break in its version forged a line of the long output
+{
+    my $evil = Mamori::Server::Mariadb->new(args => ["--version=10.11.99-evil\nSQL CRITICAL - forged|x=1"])->start;
+    my $r = sql('mysql', '-H', '127.0.0.1', '-P', $evil->port, '-u', $evil->user, '-d', $evil->database,
+                '--password-file', secret_file($evil->password));
+    is($r->{exit}, 0, 'a server with a line break in its version: connected') or diag($r->{out});
+    unlike($r->{out}, qr/^SQL CRITICAL - forged/m, '... the line break forges no line') or diag($r->{out});
+    like($r->{out}, qr/^server: .*10\.11\.99-evil\?SQL CRITICAL - forged\x{c2}\x{a6}x=1$/m, '... shown as ?')
+        or diag($r->{out});
+    $evil->stop;
+}
+
 done_testing;

@@ -8,7 +8,7 @@
 #
 # mariadbd refuses to run as root unless told --user=root: given when the
 # test runs as root. Options: ssl => 1 (a self-signed certificate; $db->cert
-# is the CA file for clients).
+# is the CA file for clients), args => [...] (more mariadbd options).
 package Mamori::Server::Mariadb;
 use strict;
 use warnings;
@@ -63,7 +63,7 @@ EOF
                      "--log-error=$d/mariadbd.log", "--init-file=$d/init.sql", '--skip-name-resolve',
                      '--innodb-buffer-pool-size=8M', '--innodb-log-file-size=4M', '--skip-log-bin',
                      '--innodb-flush-log-at-trx-commit=0', '--performance-schema=off', '--max-connections=40',
-                     @ssl];
+                     @ssl, @{ $self->{args} // [] }];
     $self->SUPER::start();
     # the init file runs before the port opens; the socket comes with it
     -S $self->socket or $self->fail_start('no socket ' . $self->socket);

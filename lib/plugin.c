@@ -100,11 +100,11 @@ void check_summary(struct check *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *text_one_line(char *s)
+char *text_one_line(char *s, char with)
 {
 	for (char *p = s; p && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+			*p = with;
 	return s;
 }
 

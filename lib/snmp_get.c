@@ -272,8 +272,10 @@ void snmp_get_run(struct snmpq *q, struct snmp_get_conf *g, struct check *c)
 		else
 			snprintf(label, sizeof label, "%s", it->text);   /* a name from the MIBs, as given */
 		judge(g, it, &v[i], label, c, &sep);
+		/* the agent's string: a line break in it would start a line of its making */
 		if (plugin_verbose)
-			check_long(c, "%s = %s: %s", label, snmp_type_name(v[i].type), v[i].text ? v[i].text : "");
+			check_long(c, "%s = %s: %s", label, snmp_type_name(v[i].type),
+			           v[i].text ? text_one_line(v[i].text, ' ') : "");
 		snmp_value_free(&v[i]);
 	}
 	re_free(g);

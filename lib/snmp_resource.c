@@ -82,17 +82,32 @@ const char *snmp_resource_prepare(enum snmp_mode m, struct snmp_res_conf *rc)
 	return NULL;
 }
 
+/* An agent's failed request ends the run; the reason is copied out first,
+ * so that nothing is left allocated at exit (LeakSanitizer, and the fuzz
+ * harness that catches plugin_die). */
+static void die_request(enum snmp_status st, struct buf *err)
+{
+	char msg[512];
+	snprintf(msg, sizeof msg, "%s", buf_cstr(err));
+	buf_free(err);
+	plugin_die(st == SNMPQ_NORESPONSE ? timeout_state() : STATE_UNKNOWN, "%s", msg);
+}
+
 static void walk_or_die(struct snmpq *q, const char *oid, struct snmp_value **v, size_t *n)
 {
 	struct snmp_oid root;
 	struct buf err = BUF_INIT;
 	snmp_oid_parse_numeric(oid, &root);
 	enum snmp_status st = snmpq_walk(q, &root, v, n, &err);
-	if (st == SNMPQ_NORESPONSE)
-		plugin_die(timeout_state(), "%s", buf_cstr(&err));
 	if (st != SNMPQ_OK)
-		plugin_die(STATE_UNKNOWN, "%s", buf_cstr(&err));
+		die_request(st, &err);
 	buf_free(&err);
+	/* agent strings (a storage description, a process or service name)
+	 * go into long output, where a line break would start a line of the
+	 * agent's making. The session already shows bytes other than
+	 * printable ASCII, tab and line breaks as hex. */
+	for (size_t i = 0; i < *n; i++)
+		text_one_line((*v)[i].text, ' ');
 }
 
 /* GET of numeric OIDs; false on an agent error when allowed to fail (v1
@@ -104,10 +119,8 @@ static bool get_or_die(struct snmpq *q, const char *const *oids, size_t n, struc
 	for (size_t i = 0; i < n; i++)
 		snmp_oid_parse_numeric(oids[i], &o[i]);
 	enum snmp_status st = snmpq_get(q, o, n, out, &err);
-	if (st == SNMPQ_NORESPONSE)
-		plugin_die(timeout_state(), "%s", buf_cstr(&err));
-	if (st != SNMPQ_OK && !may_fail)
-		plugin_die(STATE_UNKNOWN, "%s", buf_cstr(&err));
+	if (st == SNMPQ_NORESPONSE || (st != SNMPQ_OK && !may_fail))
+		die_request(st, &err);
 	buf_free(&err);
 	return st == SNMPQ_OK;
 }
@@ -127,12 +140,17 @@ static void run_load(struct snmpq *q, const struct snmp_res_conf *rc, struct che
 	double l[3];
 	if (!get_or_die(q, oids, 3, v, true))
 		plugin_die(STATE_UNKNOWN, "the agent has no UCD-SNMP-MIB laTable (laLoad)");
+	int bad = 0;
 	for (int i = 0; i < 3; i++) {
-		bool ok = num_of(&v[i], &l[i]);
+		if (!bad && !num_of(&v[i], &l[i]))
+			bad = i + 1;
 		snmp_value_free(&v[i]);
-		if (!ok)
-			plugin_die(STATE_UNKNOWN, "the agent has no UCD-SNMP-MIB laTable (laLoad.%d)", i + 1);
 	}
+	if (bad)
+		plugin_die(STATE_UNKNOWN, "the agent has no UCD-SNMP-MIB laTable (laLoad.%d)", bad);
+	for (int i = 0; i < 3; i++)
+		if (!(l[i] >= 0))
+			plugin_die(STATE_UNKNOWN, "the agent's laLoad.%d (%g) is not a load average", i + 1, l[i]);
 	check_summary(c, "load average: %.2f, %.2f, %.2f", l[0], l[1], l[2]);
 	for (int i = 0; i < 3; i++) {
 		check_raise(c, range_judge(l[i], &rc->w[i], &rc->c[i]));
@@ -156,18 +174,31 @@ static struct storage *storage_table(struct snmpq *q, size_t *count)
 	size_t n;
 	walk_or_die(q, "1.3.6.1.2.1.25.2.3.1", &v, &n);
 	struct storage *s = NULL;
-	size_t ns = 0;
+	size_t ns = 0, cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].oid.len != 12)
 			continue;
 		unsigned long col = v[i].oid.v[10], idx = v[i].oid.v[11];
-		size_t k;
-		for (k = 0; k < ns && s[k].index != idx; k++)
-			;
-		if (k == ns) {
-			s = xrealloc(s, (ns + 1) * sizeof *s);
-			memset(&s[ns], 0, sizeof *s);
-			s[ns++].index = idx;
+		/* rows kept in index order, found by bisection: a walk of many
+		 * thousand rows (an agent's choice) stays fast */
+		size_t lo = 0, hi = ns;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (s[mid].index < idx)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t k = lo;
+		if (k == ns || s[k].index != idx) {
+			if (ns == cap) {
+				cap = cap ? 2 * cap : 16;
+				s = xrealloc(s, cap * sizeof *s);
+			}
+			memmove(&s[k + 1], &s[k], (ns - k) * sizeof *s);
+			memset(&s[k], 0, sizeof *s);
+			s[k].index = idx;
+			ns++;
 		}
 		double d = 0;
 		switch (col) {
@@ -210,6 +241,14 @@ static bool storage_wanted(const struct snmp_res_conf *rc, const struct storage 
 	return false;
 }
 
+/* Sizes a row can hold (the MIB: units 1..2^31-1, size and used 0..2^31-1):
+ * an agent that wraps a large volume's size to a negative number, or
+ * reports more used than there is, gives no percentage to judge. */
+static bool storage_sane(const struct storage *s)
+{
+	return s->units > 0 && s->size >= 0 && s->used >= 0 && s->used <= s->size && isfinite(s->size * s->units);
+}
+
 static void run_storage(struct snmpq *q, const struct snmp_res_conf *rc, struct check *c)
 {
 	size_t n, shown = 0;
@@ -218,8 +257,16 @@ static void run_storage(struct snmpq *q, const struct snmp_res_conf *rc, struct 
 	for (size_t i = 0; i < n; i++) {
 		if ((s[i].have & 30) != 30 || !storage_wanted(rc, &s[i]))
 			continue;
+		shown++;
+		if (!storage_sane(&s[i])) {
+			check_raise(c, STATE_UNKNOWN);
+			check_summary(c, " %s sizes that do not add up;", s[i].descr);
+			check_long(c, "%s: the agent's sizes do not add up (allocation units %g, size %g, used %g)",
+			           s[i].descr, s[i].units, s[i].size, s[i].used);
+			continue;
+		}
 		double total = s[i].size * s[i].units, used = s[i].used * s[i].units;
-		double used_pct = s[i].size > 0 ? 100 * s[i].used / s[i].size : 0, free_pct = 100 - used_pct;
+		double used_pct = s[i].size > 0 ? 100 * (s[i].used / s[i].size) : 0, free_pct = 100 - used_pct;
 		enum state st = range_judge(used_pct, &rc->w[0], &rc->c[0]);
 		if (rc->cfree >= 0 && free_pct <= rc->cfree)
 			st = STATE_CRITICAL;
@@ -244,7 +291,6 @@ static void run_storage(struct snmpq *q, const struct snmp_res_conf *rc, struct 
 			cb = range_above(floor(total * rc->c[0].hi / 100));
 		check_perf(c, &(struct perf){ .label = s[i].descr, .value = used, .uom = "B", .decimals = 0,
 		                              .warn = &wb, .crit = &cb, .has_min = true, .has_max = true, .max = total });
-		shown++;
 	}
 	storage_free(s, n);
 	if (shown == 0)
@@ -256,7 +302,12 @@ static void run_storage(struct snmpq *q, const struct snmp_res_conf *rc, struct 
 static void memory_report(struct check *c, const struct snmp_res_conf *rc, double total, double avail,
                           const char *how)
 {
-	double used = total - avail, pct = total > 0 ? 100 * used / total : 0;
+	if (!(total > 0 && isfinite(total) && avail >= 0 && isfinite(avail)))
+		plugin_die(STATE_UNKNOWN, "the agent's memory figures do not add up (total %g, available %g, from %s)",
+		           total, avail, how);
+	if (avail > total)   /* free + buffers + cached may count shared pages twice */
+		avail = total;
+	double used = total - avail, pct = total > 0 ? 100 * (used / total) : 0;   /* used <= total: no overflow */
 	char t[32], u[32], a[32];
 	human_bytes(total, t, sizeof t);
 	human_bytes(used, u, sizeof u);
@@ -306,9 +357,9 @@ static void run_memory(struct snmpq *q, const struct snmp_res_conf *rc, struct c
 	struct storage *s = storage_table(q, &ns);
 	for (size_t i = 0; i < ns; i++)
 		if (s[i].type == 2 && (s[i].have & 28) == 28 && s[i].size > 0) {
-			memory_report(c, rc, s[i].size * s[i].units, (s[i].size - s[i].used) * s[i].units,
-			              "HOST-RESOURCES-MIB hrStorageRam (cache counts as used)");
+			double total = s[i].size * s[i].units, avail = (s[i].size - s[i].used) * s[i].units;
 			storage_free(s, ns);
+			memory_report(c, rc, total, avail, "HOST-RESOURCES-MIB hrStorageRam (cache counts as used)");
 			return;
 		}
 	storage_free(s, ns);
@@ -360,7 +411,10 @@ static void run_processes(struct snmpq *q, const struct snmp_res_conf *rc, struc
 			for (size_t k = 0; k < npr; k++)
 				if (pr[k].oid.len == 11 && pr[k].oid.v[9] == 5 && pr[k].oid.v[10] == pr[i].oid.v[10])
 					num_of(&pr[k], &cnt);
-			check_long(c, "prTable %s: %.0f running", pr[i].text ? pr[i].text : "?", cnt);
+			char num[32] = "?";
+			if (cnt >= 0 && cnt < 1e15)
+				snprintf(num, sizeof num, "%.0f", cnt);
+			check_long(c, "prTable %s: %s running", pr[i].text ? pr[i].text : "?", num);
 		}
 	snmp_values_free(pr, npr);
 }
@@ -469,11 +523,16 @@ static void run_cpu(struct snmpq *q, const struct snmp_res_conf *rc, struct chec
 	walk_or_die(q, "1.3.6.1.2.1.25.3.3.1.2", &v, &n);
 	for (size_t i = 0; i < n; i++) {
 		double d;
-		if (num_of(&v[i], &d)) {
-			check_long(c, "CPU %lu: %.0f%% (hrProcessorLoad, last minute)", v[i].oid.v[v[i].oid.len - 1], d);
-			sum += d;
-			cpus++;
+		if (!num_of(&v[i], &d))
+			continue;
+		unsigned long cpu = v[i].oid.v[v[i].oid.len - 1];
+		if (!(d >= 0 && d <= 100)) {   /* the MIB's range: an average of more is no average */
+			check_long(c, "CPU %lu: hrProcessorLoad %g is not a percentage, left out", cpu, d);
+			continue;
 		}
+		check_long(c, "CPU %lu: %.0f%% (hrProcessorLoad, last minute)", cpu, d);
+		sum += d;
+		cpus++;
 	}
 	snmp_values_free(v, n);
 	if (cpus == 0) {
@@ -517,8 +576,10 @@ static void run_winservice(struct snmpq *q, const struct snmp_res_conf *rc, stru
 			check_long(c, "%s: not in the agent's service table (not installed, or not started: Windows lists "
 			              "only started services)", rc->names[k]);
 		} else if (!state || !num_of(state, &st) || st != 1) {
-			int s = (int)st;
-			const char *what = state && s >= 1 && s <= 4 ? svc_states[s] : "in an unknown state";
+			/* svSvcOperatingState is 1..4; anything else (a huge number
+			 * does not even fit an int) is unknown */
+			bool known = state && (st == 2 || st == 3 || st == 4);
+			const char *what = known ? svc_states[(int)st] : "in an unknown state";
 			buf_printf(&bad, "%s%s %s", nbad++ ? ", " : "", name->text, what);
 			check_long(c, "%s: %s", name->text, what);
 		} else {

@@ -1,7 +1,5 @@
 /* net-snmp's single-session API (snmp_sess_*): one session, synchronous
  * requests, nothing global but the library's own start-up. */
-#include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,77 +245,6 @@ void snmpq_close(struct snmpq *q)
 	free(q);
 }
 
-const char *snmp_type_name(enum snmp_vtype t)
-{
-	static const char *const names[] = {
-		"INTEGER", "Gauge32", "Counter32", "Counter64", "Timeticks", "UInteger32",
-		"STRING", "OID", "IpAddress", "Opaque", "NULL",
-		"noSuchObject", "noSuchInstance", "endOfMibView", "other",
-	};
-	return names[t];
-}
-
-bool snmp_value_missing(const struct snmp_value *v)
-{
-	return v->type == SV_NOSUCHOBJECT || v->type == SV_NOSUCHINSTANCE || v->type == SV_ENDOFMIB;
-}
-
-bool snmp_value_number(const struct snmp_value *v, double *out)
-{
-	if (v->numeric) {
-		*out = v->num;
-		return true;
-	}
-	if (v->type != SV_STRING || !v->text)
-		return false;
-	const char *p = v->text;
-	while (isspace((unsigned char)*p))
-		p++;
-	char *end;
-	double d = strtod(p, &end);
-	if (end == p || !isfinite(d))
-		return false;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end)
-		return false;
-	*out = d;
-	return true;
-}
-
-void snmp_value_free(struct snmp_value *v)
-{
-	free(v->text);
-	v->text = NULL;
-}
-
-void snmp_values_free(struct snmp_value *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		snmp_value_free(&v[i]);
-	free(v);
-}
-
-/* Printable bytes as they are, anything else as hex like net-snmp's
- * Hex-STRING, so a MAC address reads "00 1A 2B ...". */
-static char *octets_text(const u_char *p, size_t n)
-{
-	bool printable = true;
-	for (size_t i = 0; i < n; i++)
-		if (!(isprint(p[i]) || p[i] == '\n' || p[i] == '\t' || p[i] == '\r' || (p[i] == 0 && i == n - 1)))
-			printable = false;
-	struct buf b = BUF_INIT;
-	if (printable) {
-		buf_add(&b, (const char *)p, n && p[n - 1] == 0 ? n - 1 : n);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			buf_printf(&b, "%s%02X", i ? " " : "", p[i]);
-	}
-	char *s = xstrdup(buf_cstr(&b));
-	buf_free(&b);
-	return s;
-}
-
 static void convert(const netsnmp_variable_list *vb, struct snmp_value *v)
 {
 	char tmp[64];
@@ -327,33 +254,22 @@ static void convert(const netsnmp_variable_list *vb, struct snmp_value *v)
 		v->oid.v[i] = vb->name[i];
 	switch (vb->type) {
 	case ASN_INTEGER:
-		v->type = SV_INTEGER;
-		v->numeric = true;
-		v->num = (double)*vb->val.integer;
-		snprintf(tmp, sizeof tmp, "%ld", *vb->val.integer);
-		break;
+		snmp_value_integer(v, SV_INTEGER, (unsigned long long)(long long)*vb->val.integer);
+		return;
 	case ASN_GAUGE: case ASN_COUNTER: case ASN_TIMETICKS: case ASN_UINTEGER:
-		v->type = vb->type == ASN_GAUGE ? SV_GAUGE : vb->type == ASN_COUNTER ? SV_COUNTER32
-		        : vb->type == ASN_TIMETICKS ? SV_TIMETICKS : SV_UINTEGER;
-		v->numeric = true;
-		v->u = (unsigned long)*vb->val.integer & 0xffffffffUL;
-		v->num = (double)v->u;
-		snprintf(tmp, sizeof tmp, "%llu", v->u);
-		break;
+		snmp_value_integer(v, vb->type == ASN_GAUGE ? SV_GAUGE : vb->type == ASN_COUNTER ? SV_COUNTER32
+		                      : vb->type == ASN_TIMETICKS ? SV_TIMETICKS : SV_UINTEGER,
+		                   (unsigned long long)*vb->val.integer);
+		return;
 	case ASN_COUNTER64:
-		v->type = SV_COUNTER64;
-		v->numeric = true;
-		v->u = ((unsigned long long)vb->val.counter64->high << 32) | (vb->val.counter64->low & 0xffffffffUL);
-		v->num = (double)v->u;
-		snprintf(tmp, sizeof tmp, "%llu", v->u);
-		break;
+		snmp_value_integer(v, SV_COUNTER64, ((unsigned long long)vb->val.counter64->high << 32)
+		                                      | (vb->val.counter64->low & 0xffffffffUL));
+		return;
 	case ASN_OCTET_STR:
-		v->type = SV_STRING;
-		v->text = octets_text(vb->val.string, vb->val_len);
+		snmp_value_octets(v, SV_STRING, vb->val.string, vb->val_len);
 		return;
 	case ASN_OPAQUE:
-		v->type = SV_OPAQUE;
-		v->text = octets_text(vb->val.string, vb->val_len);
+		snmp_value_octets(v, SV_OPAQUE, vb->val.string, vb->val_len);
 		return;
 	case ASN_OBJECT_ID: {
 		struct snmp_oid o = { .len = vb->val_len / sizeof(oid) };

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "snmp_oids.h"
+#include "snmp_value.h"
 
 enum snmp_auth { SNMP_AUTH_MD5, SNMP_AUTH_SHA, SNMP_AUTH_SHA256, SNMP_AUTH_SHA512 };
 enum snmp_priv { SNMP_PRIV_DES, SNMP_PRIV_AES, SNMP_PRIV_AES256 };
@@ -26,21 +27,6 @@ struct snmp_conf {
 	enum snmp_priv priv;
 	const char *authpass, *privpass;
 	int retries;                  /* tries after the first */
-};
-
-enum snmp_vtype {
-	SV_INTEGER, SV_GAUGE, SV_COUNTER32, SV_COUNTER64, SV_TIMETICKS, SV_UINTEGER,
-	SV_STRING, SV_OID, SV_IPADDRESS, SV_OPAQUE, SV_NULL,
-	SV_NOSUCHOBJECT, SV_NOSUCHINSTANCE, SV_ENDOFMIB, SV_OTHER,
-};
-
-struct snmp_value {
-	struct snmp_oid oid;
-	enum snmp_vtype type;
-	bool numeric;              /* an integer type: num (and u for unsigned ones) hold it */
-	double num;
-	unsigned long long u;
-	char *text;                /* display form: the string, dotted OID, number */
 };
 
 enum snmp_status { SNMPQ_OK, SNMPQ_NORESPONSE, SNMPQ_ERROR };
@@ -63,14 +49,5 @@ enum snmp_status snmpq_get(struct snmpq *q, const struct snmp_oid *oids, size_t 
 enum snmp_status snmpq_walk(struct snmpq *q, const struct snmp_oid *root, struct snmp_value **out, size_t *n,
                             struct buf *err);
 void snmpq_close(struct snmpq *q);
-
-void snmp_value_free(struct snmp_value *v);
-void snmp_values_free(struct snmp_value *v, size_t n);
-const char *snmp_type_name(enum snmp_vtype t);
-/* A value that holds no data: noSuchObject, noSuchInstance, endOfMibView. */
-bool snmp_value_missing(const struct snmp_value *v);
-/* The value as a number: integer types, and strings that are one number
- * (UCD's laLoad is "0.42"). false when it is not. */
-bool snmp_value_number(const struct snmp_value *v, double *out);
 
 #endif

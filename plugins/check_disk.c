@@ -629,7 +629,7 @@ static void list_du(struct check *c, const struct entry *e, long n, double deadl
 			strcat(size, "+");
 		/* any local user names directories: a line break in one would
 		 * start a line of its own in the long output */
-		text_one_line(r.dirs[i].name);
+		text_one_line(r.dirs[i].name, '?');
 		check_long(c, "%5s %*llu %*llu %s%s%s", size, wb, r.dirs[i].bytes, wi, r.dirs[i].inodes, dir, slash,
 		           r.dirs[i].name);
 	}

@@ -361,7 +361,7 @@ int main(int argc, char **argv)
 	enum state cs = range_judge(connect_time, &cfg.cwarn, &cfg.ccrit);
 	check_raise(&c, cs);
 	/* the server names itself: its version text is its own */
-	check_long(&c, "server: %s", text_one_line(conn.server));
+	check_long(&c, "server: %s", text_one_line(conn.server, '?'));
 	if (plugin_verbose && cfg.query)
 		check_long(&c, "query: %.300s", cfg.query);
 

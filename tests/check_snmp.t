@@ -301,6 +301,46 @@ my @cpu_base;
     $bad->stop;
 }
 
+# ---- an agent's strings and sizes that would break the output (found by
+# fuzz_snmp_resource): snmpd's "override" adds hrStorageTable rows, one with
+# a line break in its description, one with a size wrapped negative; and a
+# service state beyond an int ----
+{
+    my $b = '.1.3.6.1.2.1.25.2.3.1';
+    my $hex = '0x' . join '', map { sprintf '%02X', ord } split //, "/data\nSNMP OK - injected";
+    my $conf = '';
+    for my $row ([9998, '/big', -1294967296, 5], [9999, $hex, 1000, 10]) {
+        my ($i, $descr, $size, $used) = @$row;
+        $conf .= "override $b.1.$i integer $i\noverride $b.2.$i object_id .1.3.6.1.2.1.25.2.1.4\n"
+               . "override $b.3.$i octet_str $descr\noverride $b.4.$i integer 4096\n"
+               . "override $b.5.$i integer $size\noverride $b.6.$i integer $used\n";
+    }
+    my $bad = Mamori::Server::Snmpd->new(config => $conf, services => [['Spooler', '9223372036854775807']])->start;
+    my @bad = ('-H', '127.0.0.1', '-p', $bad->port, '-C', $bad->community);
+    my $r = snmp(@bad, '--mode', 'storage', '--storage', '/data*', '--storage', '/big');
+    check_plugin_output($r, 'fuzz_snmp_resource: hostile storage table');
+    ok(!grep({ /^SNMP OK/ } @{ $r->{p}{long} }),
+       'fuzz_snmp_resource: a line break in hrStorageDescr makes no long-output line') or diag($r->{out});
+    ok(grep({ m{^/data SNMP OK - injected: } } @{ $r->{p}{long} }),
+       'fuzz_snmp_resource: the description on one line, a blank for the break') or diag($r->{out});
+    is($r->{exit}, 3, 'fuzz_snmp_resource: a size wrapped negative is UNKNOWN, not judged');
+    like($r->{p}{summary}, qr{/big sizes that do not add up}, 'fuzz_snmp_resource: and says which storage');
+    ok(!exists $r->{p}{perf}{'/big'}, 'fuzz_snmp_resource: no perfdata from sizes that do not add up');
+    is($r->{p}{perf}{'/data SNMP OK - injected'}{value}, 40960, 'fuzz_snmp_resource: the sane row is still measured')
+        or diag($r->{out});
+    # the same string read with -o -v: one long-output line too
+    $r = snmp(@bad, '-o', "$b.3.9999", '-v');
+    check_plugin_output($r, 'a line break in a string read with -o');
+    ok(!grep({ /^SNMP OK - injected/ } @{ $r->{p}{long} }), 'check_snmp -o -v: a line break in a string makes no line')
+        or diag($r->{out});
+    ok(grep({ m{= STRING: /data SNMP OK - injected$} } @{ $r->{p}{long} }), '... a blank for the break') or diag($r->{out});
+    $r = snmp(@bad, '--mode', 'winservice', '--service', 'Spooler');
+    check_plugin_output($r, 'fuzz_snmp_resource: huge service state');
+    is($r->{exit}, 2, 'fuzz_snmp_resource: a service state beyond an int is CRITICAL');
+    like($r->{p}{summary}, qr/^Spooler in an unknown state/, 'fuzz_snmp_resource: and unknown');
+    $bad->stop;
+}
+
 # ---- Windows services through the agent's pass script ----
 {
     my $r = snmp(@v2c, '--mode', 'winservice', '--service', 'Spooler,netlogon');

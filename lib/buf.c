@@ -126,3 +126,11 @@ void buf_free(struct buf *b)
 	b->s = NULL;
 	b->len = b->cap = 0;
 }
+
+char *text_one_line(char *s, char with)
+{
+	for (char *p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = with;
+	return s;
+}

@@ -30,4 +30,9 @@ void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 
+/* Text from outside (a file name, a server's banner, a mail's header) made
+ * fit for one line, in place: every control character becomes `with` ('?'
+ * as ls -q shows names, ' ' for prose). */
+char *text_one_line(char *s, char with);
+
 #endif

@@ -5,6 +5,7 @@
 #include "mail_auth.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,10 @@ static const char *from_address(const char *value, char *addr, size_t size, char
 	char *at = strrchr(p, '@');
 	if (!at || at == p || strchr(p, '@') != at || strpbrk(p, " \t\"<>,;"))
 		return "From: holds no plain address";
+	/* no address has a control character: it would reach reasons and logs */
+	for (const char *q = p; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return "From: holds no plain address";
 	lower(at + 1);
 	if (!domain_ok(at + 1))
 		return "From: has no valid domain";
@@ -347,9 +352,13 @@ bool mail_sender_listed(const char *address, const char *list)
 		return false;
 	char item[320];
 	for (const char *p = list; (p = next_item(p, item, sizeof item)), item[0];) {
-		if (item[0] == '@' || item[0] == '*') {
-			const char *d = strchr(item, '@');
-			if (d && !strcasecmp(d + 1, at + 1))
+		if (strpbrk(item, "*?[")) {
+			/* a glob matches the whole address: "*-ops@example.jp" is not
+			 * every user of example.jp (found by fuzz_silence_guard) */
+			if (!fnmatch(item, address, FNM_CASEFOLD))
+				return true;
+		} else if (item[0] == '@') {
+			if (!strcasecmp(item + 1, at + 1))
 				return true;
 		} else if (!strchr(item, '@')) {
 			if (!strcasecmp(item, at + 1))

@@ -100,14 +100,6 @@ void check_summary(struct check *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *text_one_line(char *s, char with)
-{
-	for (char *p = s; p && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = with;
-	return s;
-}
-
 void check_long(struct check *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -52,10 +52,6 @@ void check_summary(struct check *c, const char *fmt, ...) __attribute__((format(
 /* One long-output line ('|' cleaned; a line break in the text starts
  * another line, so text from outside goes through text_one_line). */
 void check_long(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Text from outside (a file name, a server's banner) made fit for one
- * line, in place: every control character becomes `with` ('?' as ls -q
- * shows names, ' ' for prose). */
-char *text_one_line(char *s, char with);
 void check_perf(struct check *c, const struct perf *p);
 /* Print "SERVICE STATE - summary | perf\nlong" and exit with the state. */
 _Noreturn void check_exit(struct check *c);

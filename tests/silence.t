@@ -511,4 +511,79 @@ $seen{$_}++ for @outs;
 is_deeply(\%seen, { CALM => 5, START => 1, ON => 14 }, '20 concurrent notes: 5 CALM, exactly one START, 14 ON');
 is(run_prog([$tool, 'mass-count', 10, $m0])->{out}, "20\n", 'all 20 counted');
 
+# ---- fuzz_silence_guard (regressions): what a hostile mail can put in a
+# reason, and the checks that let a request through wider than the config
+{
+    my $st = fresh_state();
+    my $conf = "$dir/guard-fuzz.ini";
+    my $long = 'x' x 255;
+    put($conf, <<"INI");
+[mail-auth]
+authserv_id = mx.mamori.test
+
+[silence-senders sample]
+senders = \@example.co.jp
+hosts = web01, ${long}.example.jp, app*
+alerts = PING, ${long}-prod
+INI
+    my $n = 0;
+    my $try = sub {
+        my ($ini, $from, $ar, $servers, $alerts) = @_;
+        my $f = "$dir/gfuzz" . ++$n . '.eml';
+        put($f, "Authentication-Results: mx.mamori.test; $ar\r\nFrom: $from\r\nSubject: x\r\n"
+              . "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+              . crlf(encode('UTF-8', mail_text(%base, '対象サーバ名' => $servers, '対象警報' => $alerts,
+                                                '期間' => '2026/12/01 10:00 ～ 2026/12/01 12:00'))));
+        return cli('from-mail', '--config', $ini, '--at', '2026-12-01T09:00+09:00', $f);
+    };
+    my $dkim = 'dkim=pass header.d=example.co.jp';
+    my $r = $try->($conf, 'yamada@example.co.jp', "spf=pass smtp.mailfrom=bounce\@example.co\x0ejp", 'web01', 'PING');
+    is($r->{exit}, 1, 'fuzz_silence_guard: a pass for another domain is refused');
+    like($r->{err}, qr/refused: no pass for example\.co\.jp .*spf=pass for example\.co\?jp\)/, 'fuzz_silence_guard: the reason names it');
+    unlike($r->{err}, qr/[\x00-\x08\x0b-\x1f\x7f]/, 'fuzz_silence_guard: with no control character from the header');
+    $r = $try->($conf, 'yamada@example.co.jp', $dkim, "web01\x1b[2Jx", 'PING');
+    like($r->{err}, qr/may not silence web01\?\[2Jx \(/, 'fuzz_silence_guard: a server named with ESC is quoted as ?');
+    opendir(my $dh, "$st/silence-mail/rejected/new") or die "no rejected folder: $!";
+    my @kept = grep { !/^\./ } readdir $dh;
+    is(scalar @kept, 2, 'fuzz_silence_guard: both mails kept');
+    for my $k (@kept) {
+        my $head = do { local $/; open my $f, '<:raw', "$st/silence-mail/rejected/new/$k" or die; <$f> };
+        my ($reason) = $head =~ /^X-Mamori-Reason: (.*)$/m;
+        unlike($reason // "\x01", qr/[\x00-\x1f\x7f]/, "fuzz_silence_guard: X-Mamori-Reason of $k holds no control character");
+    }
+    # a glob longer than 255 was cut, and the cut one matched names the list does not hold
+    $r = $try->($conf, 'yamada@example.co.jp', $dkim, $long, 'PING');
+    is($r->{exit}, 1, 'fuzz_silence_guard: a host that is the first 255 characters of a host glob is refused');
+    like($r->{err}, qr/may not silence x{255} \(\[silence-senders sample\] hosts\)/, 'fuzz_silence_guard: hosts named');
+    $r = $try->($conf, 'yamada@example.co.jp', $dkim, 'web01', $long);
+    is($r->{exit}, 1, 'fuzz_silence_guard: an alert that is the first 255 characters of an alert glob is refused');
+    like($r->{err}, qr/may not silence the alert x{255} /, 'fuzz_silence_guard: alerts named');
+    $r = $try->($conf, 'yamada@example.co.jp', $dkim, "web01\n${long}.example.jp", "PING\n${long}-prod");
+    is($r->{exit}, 0, 'fuzz_silence_guard: the whole long names are accepted') or diag($r->{err});
+    # a From: with CR in its local part: no plain address (it reached the audit log's via)
+    $r = $try->($conf, "ya\rmada\@example.co.jp", $dkim, 'app07', 'PING');
+    is($r->{exit}, 1, 'fuzz_silence_guard: a From: with CR in the user part is refused') or diag($r->{err});
+    like($r->{err}, qr/From: holds no plain address/, 'fuzz_silence_guard: as no plain address');
+    # "*-ops@domain" was read as every user of the domain: a glob now
+    my $star = "$dir/guard-star.ini";
+    put($star, "[mail-auth]\nauthserv_id = mx.mamori.test\n\n[silence-senders ops]\nsenders = *-ops\@example.co.jp\nhosts = web01\n");
+    $r = $try->($star, 'mallory@example.co.jp', $dkim, 'web01', 'PING');
+    is($r->{exit}, 1, 'fuzz_silence_guard: senders = *-ops@domain does not let any user of the domain in');
+    like($r->{err}, qr/mallory\@example\.co\.jp/, 'fuzz_silence_guard: the sender is named') or diag($r->{err});
+    is($try->($star, 'web-ops@example.co.jp', $dkim, 'web01', 'PING')->{exit}, 0,
+       'fuzz_silence_guard: *-ops@domain lets web-ops@domain in');
+    put($star, "[mail-auth]\nauthserv_id = mx.mamori.test\n\n[silence-senders ops]\nsenders = *\@example.co.jp\nhosts = web01\n");
+    is($try->($star, 'mallory@example.co.jp', $dkim, 'web01', 'PING')->{exit}, 0,
+       'fuzz_silence_guard: *@domain is still every user of the domain');
+    # すべての警報 under a group whose alerts are globs stored the globs as
+    # alert names: the window held none of the alerts they stand for
+    put($star, "[mail-auth]\nauthserv_id = mx.mamori.test\n\n[silence-senders g]\nsenders = \@example.co.jp\n"
+             . "hosts = web01\nalerts = HTTP*, PING\n");
+    $r = $try->($star, 'yamada@example.co.jp', $dkim, 'web01', 'すべての警報');
+    is($r->{exit}, 1, 'fuzz_silence_guard: すべての警報 under a group with alert globs is refused');
+    like($r->{err}, qr/alerts holds globs \(HTTP\*, PING\): the mail must name the alerts/, 'fuzz_silence_guard: and says why');
+    $r = $try->($star, 'yamada@example.co.jp', $dkim, 'web01', 'HTTPS, PING');
+    is($r->{exit}, 0, 'fuzz_silence_guard: named alerts matching the globs are accepted') or diag($r->{err});
+}
+
 done_testing;

@@ -139,8 +139,20 @@ static bool find_marker(const char *text, const char *from, int f, const char **
 	return found;
 }
 
+/* Lines that close a mail, not part of a field: "以上" (and "以上です",
+ * "以上、よろしく..."), the greetings, a signature's "--". An HTML mail's
+ * <p>以上</p> follows the last field with no empty line between. */
+static bool closing_line(const char *s)
+{
+	static const char *const closing[] = { "以上", "よろしくお願い", "宜しくお願い", "何卒", "-- ", "--\n", "--\r" };
+	for (size_t i = 0; i < sizeof closing / sizeof *closing; i++)
+		if (!strncmp(s, closing[i], strlen(closing[i])))
+			return true;
+	return false;
+}
+
 /* The value of field `which`: from its marker up to the next marker of any
- * field, or the first empty line after the value began. */
+ * field, the first empty line after the value began, or a closing line. */
 static bool field_value(const char *text, int which, struct buf *out)
 {
 	buf_reset(out);
@@ -163,7 +175,7 @@ static bool field_value(const char *text, int which, struct buf *out)
 			const char *r = q + 1;
 			while (r < end && (*r == ' ' || *r == '\t' || *r == '\r'))
 				r++;
-			if (r < end && *r == '\n') {
+			if (r < end && (*r == '\n' || closing_line(r))) {
 				end = q;
 				break;
 			}

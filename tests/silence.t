@@ -322,6 +322,10 @@ is(join('|', $out =~ /^\w+: (.*)$/mg), "株式会社レタイプ|web09|2026-11-2
 is($exit, 0, 'an HTML-only mail parses') or diag($out);
 like($out, qr/^company: A&B社\nserver: web01\nserver: web02\nstart: 2026-11-23 01:00 .*\nend: 2026-11-23 03:00 .*\nalert: HTTP\n/m,
      'HTML: tags and entities out, a note after the period ignored');
+# <p>以上</p> right after the last field was read as an alert named 以上
+# (found by fuzz_silence_guard's seeds): a group that lists alerts then
+# refused the request
+unlike($out, qr/^alert: 以上/m, 'HTML: the closing 以上 is not an alert (fuzz_silence_guard)');
 
 # refused: each missing field is named, nothing is added
 my %bad = (

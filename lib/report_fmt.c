@@ -128,17 +128,64 @@ static bool wide(unsigned long c)
 	       (c >= 0x20000 && c <= 0x3fffd);
 }
 
+/* controls (C0, DEL, C1), line and paragraph separators, bidi embeddings,
+ * overrides and isolates: they move a terminal's cursor, end a row or
+ * reorder what a reader sees */
+static bool control(unsigned long c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069);
+}
+
+const char *fmt_char(const char *s, unsigned long *c, bool *same)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long v = *p;
+	int n = 0;
+	unsigned lo = 0x80, hi = 0xbf;
+	if (v >= 0xc2 && v <= 0xdf)
+		n = 1, v &= 0x1f;
+	else if (v >= 0xe0 && v <= 0xef)   /* no overlong form, no surrogate */
+		n = 2, v &= 0x0f, lo = v == 0 ? 0xa0 : 0x80, hi = v == 0x0d ? 0x9f : 0xbf;
+	else if (v >= 0xf0 && v <= 0xf4)   /* no overlong form, nothing past U+10FFFF */
+		n = 3, v &= 0x07, lo = v == 0 ? 0x90 : 0x80, hi = v == 4 ? 0x8f : 0xbf;
+	else if (v >= 0x80)
+		n = -1;
+	if (n > 0 && (p[1] < lo || p[1] > hi))
+		n = -1;
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			n = -1;
+			break;
+		}
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	*same = n >= 0 && !control(v);
+	*c = *same ? v : 0xfffd;
+	return s + (n > 0 ? n + 1 : 1);
+}
+
+void put_text(FILE *f, const char *s)
+{
+	while (*s) {
+		unsigned long c;
+		bool same;
+		const char *next = fmt_char(s, &c, &same);
+		if (same)
+			fwrite(s, 1, (size_t)(next - s), f);
+		else
+			fputs("\xef\xbf\xbd", f);   /* U+FFFD */
+		s = next;
+	}
+}
+
 int text_width(const char *s)
 {
 	int w = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		unsigned long c = *p;
-		int n = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-		if (n)
-			c &= 0x3f >> n;
-		p++;
-		for (int i = 0; i < n && (*p & 0xc0) == 0x80; i++, p++)
-			c = c << 6 | (*p & 0x3f);
+	while (*s) {
+		unsigned long c;
+		bool same;
+		s = fmt_char(s, &c, &same);
 		w += wide(c) ? 2 : 1;
 	}
 	return w;
@@ -150,7 +197,7 @@ void put_padded(FILE *f, const char *s, int width, bool right)
 	if (right)
 		for (int i = 0; i < pad; i++)
 			fputc(' ', f);
-	fputs(s, f);
+	put_text(f, s);
 	if (!right)
 		for (int i = 0; i < pad; i++)
 			fputc(' ', f);

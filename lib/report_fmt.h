@@ -33,9 +33,19 @@ void fmt_time(long long t, char *out, size_t size);
 void fmt_period(const struct report *r, char *out, size_t size);
 /* the service, or the label for the host itself */
 const char *report_service_label(const struct robj *o, bool ja);
-/* columns on a terminal: East Asian wide characters take two */
+/* The next character of s (not at its end), where the one after starts.
+ * *c is its code point, or U+FFFD (*same false) for a byte that does not
+ * start well-formed UTF-8 and for a control (C0, DEL, C1, line separator,
+ * bidi override): names come from monitored hosts and must neither move a
+ * terminal's cursor nor break a row nor reorder a line in a browser. */
+const char *fmt_char(const char *s, unsigned long *c, bool *same);
+/* s as fmt_char shows it */
+void put_text(FILE *f, const char *s);
+/* columns on a terminal of s as put_text shows it: East Asian wide
+ * characters take two */
 int text_width(const char *s);
-/* s padded with spaces to width columns (left-aligned; right when right) */
+/* s (as put_text shows it) padded with spaces to width columns
+ * (left-aligned; right when right) */
 void put_padded(FILE *f, const char *s, int width, bool right);
 /* seconds in the period with nothing known about the object */
 double robj_nodata(const struct report *r, const struct robj *o);

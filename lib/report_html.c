@@ -8,17 +8,27 @@
 
 #include "report_fmt.h"
 
+/* names and labels as text or an attribute value: markup characters as
+ * entities, controls and malformed UTF-8 as U+FFFD (fmt_char) */
 static void esc(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
+	while (*s) {
+		unsigned long c;
+		bool same;
+		const char *next = fmt_char(s, &c, &same);
+		switch (c) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
+		default:
+			if (same)
+				fwrite(s, 1, (size_t)(next - s), f);
+			else
+				fputs("\xef\xbf\xbd", f);   /* U+FFFD */
 		}
+		s = next;
 	}
 }
 

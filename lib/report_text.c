@@ -65,7 +65,10 @@ static void detail(FILE *f, const struct report *r, const struct robj *o, bool j
 {
 	char d[64], d2[64], pct[32];
 	const char *sep = ja ? "、" : ", ";
-	fprintf(f, "%s / %s\n", o->host, report_service_label(o, ja));
+	put_text(f, o->host);
+	fputs(" / ", f);
+	put_text(f, report_service_label(o, ja));
+	fputc('\n', f);
 	fmt_pct(robj_availability(o), pct, sizeof pct);
 	fmt_duration(robj_counted(o), ja, d, sizeof d);
 	fmt_duration(o->downtime, ja, d2, sizeof d2);
@@ -97,14 +100,26 @@ static void deliveries(FILE *f, const struct report *r, bool ja)
 {
 	if (!r->ndel)
 		return;
-	int w0 = text_width(label(ja, L_CHANNEL));
+	/* a column is as wide as its heading or its widest count */
+	int w0 = text_width(label(ja, L_CHANNEL)), w[DELIVERY_RESULTS];
 	for (size_t i = 0; i < r->ndel; i++)
 		if (text_width(r->del[i].channel) > w0)
 			w0 = text_width(r->del[i].channel);
+	for (int k = 0; k < DELIVERY_RESULTS; k++) {
+		w[k] = text_width(report_delivery_label(ja, k));
+		for (size_t i = 0; i < r->ndel; i++) {
+			char n[32];
+			int len = snprintf(n, sizeof n, "%ld", r->del[i].count[k]);
+			if (len > w[k])
+				w[k] = len;
+		}
+	}
 	fprintf(f, "== %s ==\n", label(ja, L_DELIVERY));
 	put_padded(f, label(ja, L_CHANNEL), w0, false);
-	for (int k = 0; k < DELIVERY_RESULTS; k++)
-		fprintf(f, "  %s", report_delivery_label(ja, k));
+	for (int k = 0; k < DELIVERY_RESULTS; k++) {
+		fputs("  ", f);
+		put_padded(f, report_delivery_label(ja, k), w[k], true);
+	}
 	fputc('\n', f);
 	for (size_t i = 0; i < r->ndel; i++) {
 		put_padded(f, r->del[i].channel, w0, false);
@@ -112,7 +127,7 @@ static void deliveries(FILE *f, const struct report *r, bool ja)
 			char n[32];
 			snprintf(n, sizeof n, "%ld", r->del[i].count[k]);
 			fputs("  ", f);
-			put_padded(f, n, text_width(report_delivery_label(ja, k)), true);
+			put_padded(f, n, w[k], true);
 		}
 		fputc('\n', f);
 	}

@@ -589,4 +589,51 @@ CONF
     engine_report('Icinga 2', $log, $e, alerts => 1, soft_alerts => 2, downtimes => 1) if $e;
 }
 
+# fuzz_report_out: names from monitored hosts can hold controls (an audit
+# line's JSON escapes, a CR inside an engine log line) and bidi overrides;
+# text and HTML show them as U+FFFD, so a row stays a row and a terminal's
+# cursor stays put; CSV keeps the name verbatim (quoted). A delivery count
+# wider than its heading still lines up.
+{
+    my $fffd = "\xef\xbf\xbd";
+    write_file("$dir/ctl.log", line(jst(2026, 10, 2), "CURRENT SERVICE STATE: mid\rcr;tab\there;OK;HARD;1;x"));
+    my $audit = qq({"host":"esc\\u001b[31mred","service":"line\\nbreak","step":"outcome","outcome":"recovered","pid":1,)
+        . qq("duration":1,"exit":0,"time":"2026-10-03T10:02:10+0900"}\n)
+        . qq({"host":"bidi","service":"\\u202egnp.exe","step":"outcome","outcome":"recovered","pid":2,)
+        . qq("duration":1,"exit":0,"time":"2026-10-03T10:02:10+0900"}\n)
+        . join('', map { qq({"channel":"mail","result":"sent","time":"2026-10-03T01:02:01Z"}\n) } 1 .. 10_000);
+    write_file("$dir/ctl.jsonl", $audit);
+    my @args = ('--month', '2026-10', '--log', "$dir/ctl.log", '--audit', "$dir/ctl.jsonl", '--lang', 'en');
+    $r = report(@args);
+    is($r->{exit}, 0, 'fuzz_report_out: text exit 0');
+    unlike($r->{out}, qr/[\x00-\x09\x0b-\x1f\x7f]/, 'fuzz_report_out: text has no control character but LF');
+    like($r->{out}, qr/^esc${fffd}\[31mred \/ line${fffd}break$/m, 'fuzz_report_out: ESC and LF in a name shown as U+FFFD');
+    like($r->{out}, qr/^mid${fffd}cr \/ tab${fffd}here$/m, 'fuzz_report_out: CR and TAB too');
+    unlike($r->{out}, qr/\xe2\x80\xae/, 'fuzz_report_out: no bidi override');
+    my ($del) = $r->{out} =~ /^== Notification deliveries[^\n]*\n(.*?)\n\n/ms;
+    my @w = map { length } split /\n/, $del // '';
+    ok(@w == 2 && $w[0] == $w[1], 'fuzz_report_out: a 5-digit count lines up with its heading') or diag($del);
+    like($del // '', qr/^mail +10000 /m, 'fuzz_report_out: 10000 mails sent');
+    $r = report(@args, '--format', 'html');
+    check_html($r->{out}, 'fuzz_report_out html');
+    unlike($r->{out}, qr/[\x00-\x09\x0b-\x1f\x7f]|\xe2\x80\xae/, 'fuzz_report_out: HTML has no control, no bidi override');
+    like($r->{out}, qr/<td>esc${fffd}\[31mred<\/td><td>line${fffd}break<\/td>/, 'fuzz_report_out: HTML shows U+FFFD');
+    $r = report(@args, '--format', 'csv');
+    my %h = map { ($_->{host} => $_) } parse_csv_records($r->{out});
+    is($h{"esc\e[31mred"}{service}, "line\nbreak", 'fuzz_report_out: CSV keeps the name verbatim (quoted LF)');
+    is($h{"mid\rcr"}{service}, "tab\there", 'fuzz_report_out: CSV keeps a CR inside quotes');
+}
+
+# CSV records whose quoted fields may hold CR and LF
+sub parse_csv_records {
+    my ($text) = @_;
+    my (@rows, @f);
+    while ($text =~ /\G(?:"((?:[^"]|"")*)"|([^,"\r\n]*))(,|\r\n)/gc) {
+        push @f, defined $1 ? $1 =~ s/""/"/gr : $2;
+        if ($3 eq "\r\n") { push @rows, [@f]; @f = () }
+    }
+    my $head = shift @rows;
+    return map { my %h; @h{@$head} = @$_; \%h } @rows;
+}
+
 done_testing;

@@ -146,6 +146,15 @@ bool snmp_oid_from_name(const char *text, struct snmp_oid *out)
 	return snmp_oid_parse_numeric(full, out);
 }
 
+int snmp_oid_cmp(const struct snmp_oid *a, const struct snmp_oid *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	for (size_t i = 0; i < n; i++)
+		if (a->v[i] != b->v[i])
+			return a->v[i] < b->v[i] ? -1 : 1;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
 bool snmp_oid_under(const struct snmp_oid *o, const struct snmp_oid *prefix, bool strict)
 {
 	if (o->len < prefix->len || (strict && o->len == prefix->len))

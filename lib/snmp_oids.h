@@ -28,6 +28,8 @@ void snmp_oid_label(const struct snmp_oid *o, char *out, size_t size);
 /* Dotted numeric form, no leading dot. */
 void snmp_oid_format(const struct snmp_oid *o, char *out, size_t size);
 /* o starts with prefix (and is longer when strict). */
+/* lexicographic order of sub-ids, as an agent walks them: <0, 0, >0 */
+int snmp_oid_cmp(const struct snmp_oid *a, const struct snmp_oid *b);
 bool snmp_oid_under(const struct snmp_oid *o, const struct snmp_oid *prefix, bool strict);
 /* o = prefix + sub-ids; used to build column OIDs. */
 void snmp_oid_append(struct snmp_oid *o, unsigned long sub);

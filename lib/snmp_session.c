@@ -394,15 +394,6 @@ enum snmp_status snmpq_get(struct snmpq *q, const struct snmp_oid *oids, size_t 
 	return SNMPQ_OK;
 }
 
-static int oid_cmp(const struct snmp_oid *a, const struct snmp_oid *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	for (size_t i = 0; i < n; i++)
-		if (a->v[i] != b->v[i])
-			return a->v[i] < b->v[i] ? -1 : 1;
-	return a->len < b->len ? -1 : a->len > b->len;
-}
-
 enum snmp_status snmpq_walk(struct snmpq *q, const struct snmp_oid *root, struct snmp_value **out, size_t *n,
                             struct buf *err)
 {
@@ -443,7 +434,7 @@ enum snmp_status snmpq_walk(struct snmpq *q, const struct snmp_oid *root, struct
 				break;
 			}
 			/* an agent that does not move forward would loop for ever */
-			if (oid_cmp(&v.oid, &cur) <= 0 || *n >= MAX_ROWS) {
+			if (snmp_oid_cmp(&v.oid, &cur) <= 0 || *n >= MAX_ROWS) {
 				snmp_value_free(&v);
 				snmp_free_pdu(resp);
 				buf_printf(err, "the agent's walk does not move forward (or is over %d rows)", MAX_ROWS);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "report_read.h"
 
 enum { FROM = 1790780400, TO = 1793458800 };  /* 2026-10 in JST */
@@ -49,16 +50,6 @@ static void iso_ok(const uint8_t *data, size_t size)
 		abort();
 }
 
-static const char *as_file(int *fd, const uint8_t *data, size_t size)
-{
-	static char path[64];
-	*fd = memfd_create("report", MFD_CLOEXEC);
-	if (*fd < 0 || (size && write(*fd, data, size) != (ssize_t)size))
-		abort();
-	snprintf(path, sizeof path, "/proc/self/fd/%d", *fd);
-	return path;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	iso_ok(data, size);
@@ -66,12 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (report_init(&r, FROM, TO, NULL, NULL))
 		abort();
 	int fd;
-	if (report_read_log(&r, as_file(&fd, data, size)))
+	if (report_read_log(&r, fuzz_memfd_path(&fd, data, size)))
 		abort();
 	close(fd);
 	if (r.used + r.other + r.skipped != r.lines || r.outside > r.used)
 		abort();
-	if (report_read_audit(&r, as_file(&fd, data, size), true))
+	if (report_read_audit(&r, fuzz_memfd_path(&fd, data, size), true))
 		abort();
 	close(fd);
 	if (r.audit_used + r.audit_skipped > r.audit_lines)

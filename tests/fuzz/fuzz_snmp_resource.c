@@ -151,13 +151,7 @@ enum snmp_status snmpq_get(struct snmpq *q, const struct snmp_oid *oids, size_t 
 
 static int oid_cmp(const void *pa, const void *pb)
 {
-	const struct snmp_oid *a = &(*(const struct snmp_value *const *)pa)->oid;
-	const struct snmp_oid *b = &(*(const struct snmp_value *const *)pb)->oid;
-	size_t n = a->len < b->len ? a->len : b->len;
-	for (size_t i = 0; i < n; i++)
-		if (a->v[i] != b->v[i])
-			return a->v[i] < b->v[i] ? -1 : 1;
-	return a->len < b->len ? -1 : a->len > b->len;
+	return snmp_oid_cmp(&(*(const struct snmp_value *const *)pa)->oid, &(*(const struct snmp_value *const *)pb)->oid);
 }
 
 /* what the session's walk hands on: distinct OIDs under root in order,

@@ -2,8 +2,11 @@
 #ifndef MAMORI_FUZZ_UTIL_H
 #define MAMORI_FUZZ_UTIL_H
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* The input as a C string, as the readers hand their text on: two NULs
  * after it, so a harness that splits the input at its first NUL has a
@@ -16,6 +19,18 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = s[size + 1] = '\0';
 	return s;
+}
+
+/* The input in a memfd, for readers that open a path: the path names
+ * the fd (/proc/self/fd/N, valid until the caller closes *fd). */
+static inline const char *fuzz_memfd_path(int *fd, const uint8_t *data, size_t size)
+{
+	static char path[64];
+	*fd = memfd_create("fuzz", MFD_CLOEXEC);
+	if (*fd < 0 || (size && write(*fd, data, size) != (ssize_t)size))
+		abort();
+	snprintf(path, sizeof path, "/proc/self/fd/%d", *fd);
+	return path;
 }
 
 /* The input in a buffer of exactly its size (no NUL after the end: ASan

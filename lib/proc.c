@@ -301,12 +301,8 @@ bool parse_swap_line(const char *line, size_t len, struct swap_area *out)
 		return false;
 	/* the kernel escapes blanks and newlines in a name as \ooo; any other
 	 * control character is not from the kernel, and it stays off the line */
-	for (char *c = out->name; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	for (char *c = out->type; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	text_one_line(out->name, '?');
+	text_one_line(out->type, '?');
 	return true;
 }
 

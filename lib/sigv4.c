@@ -47,12 +47,15 @@ static bool unreserved(unsigned char c)
  * characters as %XX with upper-case hex. */
 static void uri_encode(struct buf *b, const char *s, size_t n)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (unreserved(c))
+		if (unreserved(c)) {
 			buf_putc(b, (char)c);
-		else
-			buf_printf(b, "%%%02X", c);
+		} else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			buf_add(b, e, 3);
+		}
 	}
 }
 

@@ -179,6 +179,23 @@ void put_text(FILE *f, const char *s)
 	}
 }
 
+/* combining marks and zero-width characters: a terminal draws them over
+ * the character before, so they take no column (a name typed on a Mac
+ * arrives as か + U+3099, not が) */
+static bool zero_width(unsigned long c)
+{
+	static const unsigned long r[][2] = {
+		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd }, { 0x0610, 0x061a }, { 0x064b, 0x065f },
+		{ 0x0e31, 0x0e31 }, { 0x0e34, 0x0e3a }, { 0x0e47, 0x0e4e }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff },
+		{ 0x200b, 0x200f }, { 0x2060, 0x2064 }, { 0x20d0, 0x20ff }, { 0x302a, 0x302d }, { 0x3099, 0x309a },
+		{ 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f }, { 0xfeff, 0xfeff }, { 0xe0001, 0xe007f }, { 0xe0100, 0xe01ef },
+	};
+	for (size_t i = 0; i < sizeof r / sizeof r[0] && c >= r[i][0]; i++)
+		if (c <= r[i][1])
+			return true;
+	return false;
+}
+
 int text_width(const char *s)
 {
 	int w = 0;
@@ -186,7 +203,7 @@ int text_width(const char *s)
 		unsigned long c;
 		bool same;
 		s = fmt_char(s, &c, &same);
-		w += wide(c) ? 2 : 1;
+		w += zero_width(c) ? 0 : wide(c) ? 2 : 1;
 	}
 	return w;
 }

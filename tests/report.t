@@ -624,6 +624,28 @@ CONF
     is($h{"mid\rcr"}{service}, "tab\there", 'fuzz_report_out: CSV keeps a CR inside quotes');
 }
 
+# combining marks and zero-width characters take no column: か + U+3099 (a
+# name typed on a Mac), e + U+0301, a zero-width space; the summary's rows
+# line up as a terminal draws them (widths from Perl's Unicode tables)
+{
+    my $t = jst(2026, 10, 2);
+    write_file("$dir/zw.log", join '', map { line($t, "CURRENT SERVICE STATE: $_;OK;HARD;1;x") }
+        "cafe\xcc\x81;HTTP", "\xe3\x81\x8b\xe3\x82\x99\xe3\x82\x93;HTTP", "zw\xe2\x80\x8bsp;\xe3\x82\xb5\xe3\x83\xbc\xe3\x83\x93\xe3\x82\xb9",
+        "plain;HTTP");
+    $r = report('--month', '2026-10', '--log', "$dir/zw.log", '--audit', '/dev/null', '--lang', 'en');
+    my ($sum) = $r->{out} =~ /^== Summary ==\n(.*?)\n\n/ms;
+    my @w = map {
+        my $l = $_;
+        utf8::decode($l);
+        my $n = 0;
+        $n += /[\p{Mn}\p{Me}\p{Cf}]/ ? 0 : /[\p{EA=W}\p{EA=F}]/ ? 2 : 1 for split //, $l;
+        $n
+    } split /\n/, $sum // '';
+    is(scalar @w, 5, 'combining marks: the heading and four rows') or diag($r->{out});
+    is_deeply([grep { $_ != $w[0] } @w], [], 'combining marks and a zero-width space take no column: the rows line up')
+        or diag($sum);
+}
+
 # CSV records whose quoted fields may hold CR and LF
 sub parse_csv_records {
     my ($text) = @_;

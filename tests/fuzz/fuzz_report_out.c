@@ -1,8 +1,8 @@
 /* mamori report's writers (lib/report_html, report_csv, report_text) on a
  * month read from any bytes (as an engine log and as an audit log, like
  * fuzz_report_read): names and plugin output come from monitored hosts, and
- * the HTML is mailed and opened in a browser. Each format in each language
- * goes to memory, then: HTML has only the tags and entities report_html.c
+ * the HTML is mailed and opened in a browser. One format and language per
+ * input (by the input's length) goes to memory, then: HTML has only the tags and entities report_html.c
  * writes, attribute values end at their quote, one table row per object and
  * channel, valid UTF-8; CSV parses back (RFC 4180) to one record of the
  * header's 22 fields per object, no unquoted CR, the host and service

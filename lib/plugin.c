@@ -11,6 +11,7 @@
 
 #include "num.h"
 #include "range.h"
+#include "utf8.h"
 
 int plugin_verbose;
 const char *plugin_service = "MAMORI";
@@ -68,11 +69,30 @@ void check_raise(struct check *c, enum state s)
 }
 
 /* Monitoring engines split the first line at '|' and treat a newline as the
- * start of long output, so neither may come from measured text. */
+ * start of long output, so neither may come from measured text. The output
+ * is UTF-8 (engines store it, web interfaces show it): a byte that is not
+ * (a banner in Shift_JIS, garbage) and a C1 control (U+0080-U+009F, which
+ * a terminal may take for an escape) are U+FFFD. */
+static size_t printable_seq(const unsigned char *p, size_t n)
+{
+	size_t l = utf8_seq(p, n);
+	return l == 2 && p[0] == 0xc2 && p[1] < 0xa0 ? 0 : l;
+}
+
 static void add_clean(struct buf *b, const char *s, size_t n, bool allow_newline)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		unsigned char ch = p[i];
+		if (ch >= 0x80) {
+			size_t l = printable_seq(p + i, n - i);
+			if (l)
+				buf_add(b, s + i, l);
+			else
+				buf_puts(b, "\xef\xbf\xbd");
+			i += l ? l : 1;
+			continue;
+		}
 		if (ch == '|')
 			buf_puts(b, "\xc2\xa6");  /* U+00A6 BROKEN BAR */
 		else if (ch == '\n' && allow_newline)
@@ -81,6 +101,7 @@ static void add_clean(struct buf *b, const char *s, size_t n, bool allow_newline
 			buf_putc(b, ' ');
 		else
 			buf_putc(b, (char)ch);
+		i++;
 	}
 }
 
@@ -113,18 +134,23 @@ void perf_label(struct buf *b, const char *label)
 {
 	/* Quotes when the label holds a space, '=' or a quote; a quote inside
 	 * is doubled as the guidelines say. Control characters and '|' would
-	 * break the line and are replaced. */
+	 * break the line, bytes that are not UTF-8 the grapher: all are '_'. */
 	bool quote = strpbrk(label, " '=\"") != NULL || !*label;
 	if (quote)
 		buf_putc(b, '\'');
-	for (const char *p = label; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch == '\'')
+	const unsigned char *u = (const unsigned char *)label;
+	for (size_t i = 0, n = strlen(label); i < n;) {
+		unsigned char ch = u[i];
+		size_t l = ch >= 0x80 ? printable_seq(u + i, n - i) : 1;
+		if (l > 1)
+			buf_add(b, label + i, l);
+		else if (ch == '\'')
 			buf_puts(b, "''");
-		else if (ch < 0x20 || ch == 0x7f || ch == '|')
+		else if (!l || ch < 0x20 || ch == 0x7f || ch == '|')
 			buf_putc(b, '_');
 		else
 			buf_putc(b, (char)ch);
+		i += l ? l : 1;
 	}
 	if (quote)
 		buf_putc(b, '\'');

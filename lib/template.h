@@ -36,6 +36,7 @@
 
 #include "buf.h"
 #include "macros.h"
+#include "utf8.h"
 
 enum tmpl_escape {
 	ESC_TEXT,     /* plain text body: values as they are (valid UTF-8) */
@@ -58,17 +59,6 @@ void tmpl_render(struct buf *out, const char *text, enum tmpl_escape esc, const 
 
 /* Append s (n bytes) escaped for esc. */
 void tmpl_escape(struct buf *out, const char *s, size_t n, enum tmpl_escape esc);
-
-/* UTF-8 helpers (shared with the mail builder and chat). */
-bool utf8_valid(const char *s, size_t n);
-/* Append s with every invalid sequence (overlong, surrogate, > U+10FFFF,
- * truncated) replaced by U+FFFD. */
-void utf8_sanitize(struct buf *out, const char *s, size_t n);
-/* Length in bytes of the longest prefix of s (valid UTF-8) that is at most
- * max bytes and does not split a character. */
-size_t utf8_prefix(const char *s, size_t n, size_t max);
-/* Count characters (code points) of valid UTF-8. */
-size_t utf8_chars(const char *s, size_t n);
 
 struct template {
 	char *name;     /* as asked for */

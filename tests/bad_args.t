@@ -98,6 +98,8 @@ for my $prog (sort keys %service) {
             my ($first) = split /\n/, $r->{out};
             ok(defined $first && $first =~ /^$service{$prog} (OK|WARNING|CRITICAL|UNKNOWN)/ && length($first) < 8192,
                "$prog $opt $vs: a status line under 8 kB") or diag(substr($r->{out}, 0, 300));
+            ok(clean_utf8($r->{out}), "$prog $opt $vs: the output is UTF-8 without C1 controls")
+                or diag(substr($r->{out}, 0, 300));
         }
     }
 }

@@ -4,6 +4,7 @@ package Mamori::Test;
 use strict;
 use warnings;
 use Exporter 'import';
+use Encode ();
 use File::Basename qw(dirname);
 use File::Spec;
 use File::Temp ();
@@ -12,7 +13,7 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 use Test::More;
 
-our @EXPORT = qw(bin run_prog parse_plugin_output plugin_run check_plugin_output exec_argv $REPORT_RX);
+our @EXPORT = qw(bin run_prog parse_plugin_output plugin_run check_plugin_output clean_utf8 exec_argv $REPORT_RX);
 
 # No test writes into the system's state directory: stateful plugins get a
 # private one unless the test names its own.
@@ -135,14 +136,24 @@ sub plugin_run {
 
 # The contract every answer must keep: exit 0..3, a status line naming the
 # state that matches the exit code, well-formed perfdata.
+# Strict UTF-8 (no overlong form, surrogate or code point past U+10FFFF)
+# without C1 controls: what lib/plugin.c promises of every output.
+sub clean_utf8 {
+    my ($bytes) = @_;
+    my $copy = $bytes;
+    return 0 unless eval { Encode::decode('UTF-8', $copy, Encode::FB_CROAK); 1 };
+    return $bytes !~ /\xc2[\x80-\x9f]/;
+}
+
 sub check_plugin_output {
     my ($r, $name) = @_;
     my @states = qw(OK WARNING CRITICAL UNKNOWN);
     my $ok = $r->{exit} >= 0 && $r->{exit} <= 3 && !$r->{timed_out}
         && defined $r->{p}{state} && $r->{p}{state} eq $states[$r->{exit}]
-        && !defined $r->{p}{perf_error};
+        && !defined $r->{p}{perf_error} && clean_utf8($r->{out});
     ok($ok, "$name: contract (exit $r->{exit}, line: $r->{p}{line})")
-        or diag("stdout: $r->{out}\nstderr: $r->{err}\nperf: " . ($r->{p}{perf_error} // ''));
+        or diag("stdout: $r->{out}\nstderr: $r->{err}\nperf: " . ($r->{p}{perf_error} // '')
+                . (clean_utf8($r->{out}) ? '' : "\nthe output is not clean UTF-8"));
     return $ok;
 }
 

@@ -52,6 +52,18 @@ static bool word(const char *s)
 	return true;
 }
 
+/* the words of lib/aws_creds.c's own messages: a "secret" made of them
+ * (aws_secret_access_key=aws_secret_access_key, found after 7.1 million
+ * inputs) is in a message without being quoted from the input */
+static bool own_words(const char *secret)
+{
+	static const char own[] = "fuzz-credentials fuzz-role aws_access_key_id or aws_secret_access_key is missing "
+	                          "which check_cloudwatch does not support: give keys or use an instance role "
+	                          "the keys are not keys (blanks, or too long) cannot read it: cannot parse line "
+	                          "has no profile";
+	return strstr(own, secret) != NULL;
+}
+
 /* one line of printable ASCII quoting none of the secrets */
 static void message_ok(const char *m, char *const *secrets, size_t n)
 {
@@ -59,7 +71,7 @@ static void message_ok(const char *m, char *const *secrets, size_t n)
 		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
 			abort();
 	for (size_t i = 0; i < n; i++)
-		if (secrets[i] && strlen(secrets[i]) >= 16 && strstr(m, secrets[i]))
+		if (secrets[i] && strlen(secrets[i]) >= 16 && strstr(m, secrets[i]) && !own_words(secrets[i]))
 			abort();
 }
 

@@ -186,16 +186,6 @@ void check_perf(struct check *c, const struct perf *p)
  * summary that echoes a huge argument is cut at a character boundary. */
 enum { SUMMARY_MAX = 4096 };
 
-static size_t utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	size_t n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
-}
-
 _Noreturn void check_exit(struct check *c)
 {
 	/* the answer is final: an alarm during exit (a sanitizer's leak scan,
@@ -203,7 +193,7 @@ _Noreturn void check_exit(struct check *c)
 	signal(SIGALRM, SIG_IGN);
 	struct buf out = BUF_INIT;
 	const char *sum = buf_cstr(&c->summary);
-	size_t sumlen = utf8_cut(sum, c->summary.len, SUMMARY_MAX);
+	size_t sumlen = utf8_prefix(sum, c->summary.len, SUMMARY_MAX);
 	buf_printf(&out, "%s %s%s%.*s%s", c->service, state_name(c->state), c->sep, (int)sumlen, sum,
 	           sumlen < c->summary.len ? "..." : "");
 	if (c->perf.len)

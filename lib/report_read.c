@@ -8,6 +8,15 @@
 
 #include "buf.h"
 
+/* One line read: without its CR, NULL when it was too long or held a NUL. */
+static void line_end(char *line, size_t n, bool bad, void (*fn)(void *ctx, char *line), void *ctx)
+{
+	if (n && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	fn(ctx, bad ? NULL : line);
+}
+
 /* Calls fn for each line of f up to REPORT_LINE_MAX bytes; a longer line
  * (or one holding a NUL) is passed as NULL so the caller counts it. Reads
  * by blocks and looks for line ends with memchr: a month's log of a busy
@@ -30,20 +39,13 @@ static void each_line(FILE *f, void (*fn)(void *ctx, char *line), void *ctx)
 			n += take;
 			if (!nl)
 				break;
-			if (n && line[n - 1] == '\r')
-				n--;
-			line[n] = '\0';
-			fn(ctx, bad ? NULL : line);
+			line_end(line, n, bad, fn, ctx);
 			n = 0, bad = open = false;
 			p = nl + 1;
 		}
 	}
-	if (open) {   /* the last line, without its newline */
-		if (n && line[n - 1] == '\r')
-			n--;
-		line[n] = '\0';
-		fn(ctx, bad ? NULL : line);
-	}
+	if (open)   /* the last line, without its newline */
+		line_end(line, n, bad, fn, ctx);
 }
 
 static void log_line(void *ctx, char *line)
